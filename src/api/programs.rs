@@ -1,0 +1,248 @@
+//! Programs, cohorts and enrolments.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::extract::{Body, Caller};
+use crate::error::{AppResult, ErrorBody};
+use crate::service::directory::{self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch};
+use crate::service::views::{CohortView, EnrolmentView, ProgramView};
+use crate::service::AppState;
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_programs)
+        .service(create_program)
+        .service(get_program)
+        .service(update_program)
+        .service(list_cohorts)
+        .service(create_cohort)
+        .service(get_cohort)
+        .service(update_cohort)
+        .service(list_enrolments)
+        .service(create_enrolment)
+        .service(delete_enrolment);
+}
+
+/// Programs you administer, or your own program.
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Programs", body = Vec<ProgramView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+#[get("/programs")]
+async fn list_programs(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::list_programs(&state, &caller).await?))
+}
+
+/// Create a program (program administrators).
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    request_body = ProgramInput,
+    responses(
+        (status = 201, description = "Created", body = ProgramView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a program administrator", body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[post("/programs")]
+async fn create_program(state: web::Data<AppState>, caller: Caller, Body(input): Body<ProgramInput>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(directory::create_program(&state, &caller, input).await?))
+}
+
+/// One program.
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    responses(
+        (status = 200, description = "The program", body = ProgramView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+    )
+)]
+#[get("/programs/{program_id}")]
+async fn get_program(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::get_program(&state, &caller, *id).await?))
+}
+
+/// Edit a program you administer.
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    request_body = ProgramPatch,
+    responses(
+        (status = 200, description = "Updated", body = ProgramView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of this program", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[patch("/programs/{program_id}")]
+async fn update_program(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(patch): Body<ProgramPatch>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::update_program(&state, &caller, *id, patch).await?))
+}
+
+/// A program's cohorts: all for its administrators, else your own.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    responses(
+        (status = 200, description = "Cohorts, newest term first", body = Vec<CohortView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+    )
+)]
+#[get("/programs/{program_id}/cohorts")]
+async fn list_cohorts(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::list_cohorts(&state, &caller, *id).await?))
+}
+
+/// Create a cohort in a program you administer.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    request_body = CohortInput,
+    responses(
+        (status = 201, description = "Created", body = CohortView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of this program", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+        (status = 409, description = "Name taken in this program", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[post("/programs/{program_id}/cohorts")]
+async fn create_cohort(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<CohortInput>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(directory::create_cohort(&state, &caller, *id, input).await?))
+}
+
+/// One cohort.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    responses(
+        (status = 200, description = "The cohort", body = CohortView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+    )
+)]
+#[get("/cohorts/{cohort_id}")]
+async fn get_cohort(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::get_cohort(&state, &caller, *id).await?))
+}
+
+/// Edit a cohort in a program you administer.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    request_body = CohortPatch,
+    responses(
+        (status = 200, description = "Updated", body = CohortView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of this program", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+        (status = 409, description = "Name taken in this program", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[patch("/cohorts/{cohort_id}")]
+async fn update_cohort(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(patch): Body<CohortPatch>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::update_cohort(&state, &caller, *id, patch).await?))
+}
+
+/// A cohort's supervisors and students (administrators and its supervisors).
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    responses(
+        (status = 200, description = "Enrolments, supervisors first", body = Vec<EnrolmentView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students may not list their cohort", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+    )
+)]
+#[get("/cohorts/{cohort_id}/enrolments")]
+async fn list_enrolments(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(directory::roster(&state, &caller, *id).await?))
+}
+
+/// Enrol a student or supervisor of the program in a cohort.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    request_body = EnrolInput,
+    responses(
+        (status = 201, description = "Enrolled", body = EnrolmentView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of this program", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+        (status = 409, description = "Already enrolled", body = ErrorBody),
+        (status = 422, description = "Unknown user or role mismatch", body = ErrorBody),
+    )
+)]
+#[post("/cohorts/{cohort_id}/enrolments")]
+async fn create_enrolment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<EnrolInput>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(directory::enrol(&state, &caller, *id, input).await?))
+}
+
+/// Remove an enrolment.
+#[utoipa::path(
+    tag = "cohorts",
+    security(("bearer" = [])),
+    params(
+        ("cohort_id" = i64, Path, description = "Cohort id"),
+        ("user_id" = i64, Path, description = "Enrolled user's id"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of this program", body = ErrorBody),
+        (status = 404, description = "No such cohort or enrolment", body = ErrorBody),
+    )
+)]
+#[delete("/cohorts/{cohort_id}/enrolments/{user_id}")]
+async fn delete_enrolment(state: web::Data<AppState>, caller: Caller, ids: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+    let (cohort_id, user_id) = ids.into_inner();
+    directory::unenrol(&state, &caller, cohort_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,175 @@
+//! The `practicum` command: serve, migrate, seed the demo, create an administrator.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use practicum::config::{RawSettings, Settings};
+use practicum::service::demo;
+use practicum::startup::{Application, BuildOptions, prepare_database};
+use practicum::{auth, store, telemetry};
+
+/// Practicum: a simulated EHR practicum sandbox for medical-coding education.
+///
+/// Every option can also be set by the environment variable shown in its help;
+/// the command line wins. PRACTICUM_JWT_SECRET is read from the environment only.
+#[derive(Debug, Parser)]
+#[command(name = "practicum", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    settings: RawSettings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        /// On an empty database, seed the demo program, cohort and accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Seed the demo program, cohort and accounts (skipped if already there).
+    SeedDemo,
+    /// Create a program administrator (and the program, if new) for a real deployment.
+    CreateAdmin {
+        /// The administrator's e-mail.
+        #[arg(long)]
+        email: String,
+        /// The administrator's display name.
+        #[arg(long)]
+        name: String,
+        /// The program to administer; created with the given requirements if it does not exist.
+        #[arg(long)]
+        program: String,
+        /// PPE hours required, for a new program.
+        #[arg(long, default_value_t = 40)]
+        ppe_hours: i64,
+        /// Pass threshold in percent, for a new program.
+        #[arg(long, default_value_t = 80)]
+        pass_threshold: i64,
+        /// Read the password from standard input instead of PRACTICUM_ADMIN_PASSWORD.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_raw(cli.settings.with_env_secret()) {
+        Ok(s) => s,
+        Err(errors) => {
+            eprintln!("practicum: invalid configuration:");
+            for e in errors {
+                eprintln!("  - {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log, settings.log_format);
+    let result = actix_web::rt::System::new().block_on(run(cli.command, settings));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("practicum: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => {
+            let app = Application::build(&settings, BuildOptions { demo }).await?;
+            tracing::info!(
+                address = %settings.bind,
+                port = app.port(),
+                database = %settings.database.describe(),
+                "Practicum is listening; open http://{}/",
+                settings.bind
+            );
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        Command::Migrate => {
+            prepare_database(&settings, false).await?;
+            eprintln!("migrations applied to {}", settings.database.describe());
+        }
+        Command::SeedDemo => {
+            let (_, outcome) = prepare_database(&settings, true).await?;
+            match outcome {
+                Some(demo::SeedOutcome::Seeded) => {
+                    eprintln!("Demo data seeded. For trying the product only; never use these accounts for real students:");
+                    for (email, _, role, _) in demo::DEMO_ACCOUNTS {
+                        eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
+                    }
+                }
+                _ => eprintln!("the database already holds programs; demo data not seeded"),
+            }
+        }
+        Command::CreateAdmin { email, name, program, ppe_hours, pass_threshold, password_stdin } => {
+            let password = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                text.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                std::env::var("PRACTICUM_ADMIN_PASSWORD")
+                    .map_err(|_| anyhow::anyhow!("give the password in PRACTICUM_ADMIN_PASSWORD or with --password-stdin"))?
+            };
+            let (pool, _) = prepare_database(&settings, false).await?;
+            actix_web::rt::task::spawn_blocking(move || create_admin(&pool, &email, &name, &program, ppe_hours, pass_threshold, &password))
+                .await??;
+        }
+    }
+    Ok(())
+}
+
+fn create_admin(
+    pool: &store::Pool,
+    email: &str,
+    name: &str,
+    program: &str,
+    ppe_hours: i64,
+    pass_threshold: i64,
+    password: &str,
+) -> anyhow::Result<()> {
+    use practicum::practicum::accounts::{check_new_password, parse_display_name, parse_email};
+    use practicum::practicum::programs::ProgramSpec;
+    let email = parse_email(email)?;
+    let name = parse_display_name(name)?;
+    check_new_password(password)?;
+    let spec = ProgramSpec::parse(program, ppe_hours, pass_threshold)?;
+    let mut conn = pool.get()?;
+    let program = match store::programs::find_by_name(&mut conn, &spec.name)? {
+        Some(p) => p,
+        None => store::programs::insert(
+            &mut conn,
+            &store::programs::ProgramFields {
+                name: spec.name.clone(),
+                ppe_hours_required: spec.ppe_hours_required,
+                pass_threshold_pct: spec.pass_threshold_pct,
+            },
+            None,
+        )?,
+    };
+    let user = store::users::insert(
+        &mut conn,
+        store::users::NewUser {
+            email,
+            display_name: name,
+            role: "program_admin".into(),
+            credential: None,
+            program_id: program.id,
+            password_hash: auth::password::hash(password)?,
+        },
+    )
+    .map_err(|e| match e {
+        store::StoreError::Conflict(_) => anyhow::anyhow!("an account with this e-mail already exists"),
+        other => other.into(),
+    })?;
+    eprintln!("created program administrator {} (id {}) for {:?}", user.email, user.id, program.name);
+    Ok(())
+}

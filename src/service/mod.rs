@@ -1,0 +1,58 @@
+//! Request-level operations shared by the JSON API and the pages: each one
+//! authorizes the caller, validates input with the domain rules, and runs the
+//! storage calls on the blocking pool.
+
+pub mod demo;
+pub mod directory;
+pub mod sessions;
+pub mod views;
+
+use std::sync::Arc;
+
+use crate::auth::JwtKeys;
+use crate::error::{AppError, AppResult};
+use crate::store::{DbConn, Pool, StoreError};
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Database pool.
+    pub pool: Pool,
+    /// Token keys.
+    pub keys: Arc<JwtKeys>,
+    /// Secret for CSRF tokens (the token secret).
+    pub csrf_secret: Arc<[u8]>,
+    /// Hash verified against for unknown e-mails, so they cost what a wrong password costs.
+    pub decoy_hash: Arc<str>,
+    /// Whether cookies are marked Secure.
+    pub cookie_secure: bool,
+}
+
+/// Runs blocking storage work on actix's blocking pool, keeping the tracing span.
+pub async fn db<T, F>(state: &AppState, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    let span = tracing::Span::current();
+    let result = actix_web::web::block(move || {
+        let _entered = span.enter();
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?;
+    Ok(result?)
+}
+
+/// Runs CPU-heavy work (password hashing) on the blocking pool.
+pub async fn cpu<T, F>(work: F) -> AppResult<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(work)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
+}

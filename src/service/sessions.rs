@@ -1,0 +1,159 @@
+//! Signing in and out, and turning a token back into a caller.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::views::{MeView, Membership, ProgramView, UserView};
+use super::{AppState, cpu, db};
+use crate::auth::{TokenError, password};
+use crate::error::{AppError, AppResult};
+use crate::practicum::access::Scope;
+use crate::practicum::accounts::{MAX_PASSWORD_CHARS, Role, parse_email};
+use crate::store::{cohorts, programs, tokens, users};
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    /// Account e-mail (any case).
+    #[schema(example = "student1@demo.example")]
+    pub email: String,
+    /// Password.
+    #[schema(example = "practicum-demo")]
+    pub password: String,
+}
+
+/// A fresh sign-in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginOutput {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    /// When the token stops working (UTC).
+    pub expires_at: chrono::DateTime<Utc>,
+    /// The signed-in account.
+    pub user: UserView,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Rights.
+    pub scope: Scope,
+    /// The account.
+    pub user: UserView,
+    /// The token's id (for logout and CSRF binding).
+    pub jti: String,
+    /// The token's expiry.
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+const BAD_CREDENTIALS: &str = "e-mail or password is incorrect";
+
+/// Checks credentials and issues a token. A wrong password, an unknown e-mail
+/// and an inactive account give the same answer in about the same time.
+pub async fn login(state: &AppState, input: LoginInput) -> AppResult<LoginOutput> {
+    let email = parse_email(&input.email).map_err(|_| AppError::Unauthorized(BAD_CREDENTIALS.into()))?;
+    if input.password.is_empty() || input.password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
+    }
+    let found = db(state, move |c| users::find_by_email(c, &email)).await?;
+    let stored_hash = found
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.decoy_hash.to_string());
+    let password = input.password;
+    let ok = cpu(move || password::verify(&password, &stored_hash)).await?;
+    let user = match found {
+        Some(user) if ok && user.active => user,
+        _ => return Err(AppError::Unauthorized(BAD_CREDENTIALS.into())),
+    };
+    let view = UserView::from_row(&user);
+    let (token, claims) = state.keys.issue(user.id, view.role, Utc::now())?;
+    tracing::info!(user.id = user.id, "signed in");
+    Ok(LoginOutput {
+        token,
+        expires_at: claims.expires_at(),
+        user: view,
+    })
+}
+
+/// Revokes the session's token.
+pub async fn logout(state: &AppState, session: &Session) -> AppResult<()> {
+    let jti = session.jti.clone();
+    let expires = session.expires_at.naive_utc();
+    db(state, move |c| tokens::revoke(c, &jti, expires)).await?;
+    tracing::info!(user.id = session.user.id, "signed out");
+    Ok(())
+}
+
+/// Verifies a token and loads the caller's current rights. A deactivated
+/// account or a revoked token stops working at once.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Session> {
+    let claims = state.keys.verify(token).map_err(|e| match e {
+        TokenError::Expired => AppError::Unauthorized("your sign-in has expired; sign in again".into()),
+        TokenError::Invalid => AppError::Unauthorized("the sign-in token is not valid".into()),
+    })?;
+    let user_id = claims.user_id().map_err(|_| AppError::Unauthorized("the sign-in token is not valid".into()))?;
+    let jti = claims.jti.clone();
+    let loaded = db(state, move |c| {
+        if tokens::is_revoked(c, &jti)? {
+            return Ok(None);
+        }
+        let user = match users::find(c, user_id) {
+            Ok(u) => u,
+            Err(crate::store::StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let (admin_of, cohorts) = users::scope_of(c, user_id)?;
+        Ok(Some((user, admin_of, cohorts)))
+    })
+    .await?;
+    let Some((user, admin_of, cohorts)) = loaded.filter(|(u, _, _)| u.active) else {
+        return Err(AppError::Unauthorized("you are signed out; sign in again".into()));
+    };
+    let view = UserView::from_row(&user);
+    let scope = Scope {
+        user_id: user.id,
+        role: view.role,
+        program_id: user.program_id,
+        admin_of: if view.role == Role::ProgramAdmin { admin_of } else { Vec::new() },
+        cohorts: cohorts
+            .into_iter()
+            .filter_map(|(id, part)| part.parse().ok().map(|p| (id, p)))
+            .collect(),
+    };
+    Ok(Session {
+        scope,
+        user: view,
+        expires_at: claims.expires_at(),
+        jti: claims.jti,
+    })
+}
+
+/// The caller's account, program, administered programs and cohorts.
+pub async fn me(state: &AppState, session: &Session) -> AppResult<MeView> {
+    let scope = session.scope.clone();
+    let (home, administered, memberships) = db(state, move |c| {
+        let home = programs::find(c, scope.program_id)?;
+        let administered = programs::list(c, &scope.admin_of)?;
+        let ids: Vec<i64> = scope.cohorts.iter().map(|(id, _)| *id).collect();
+        let rows = cohorts::list_by_ids(c, &ids)?;
+        Ok((home, administered, rows))
+    })
+    .await?;
+    let cohorts = memberships
+        .iter()
+        .filter_map(|row| {
+            let role = session.scope.cohorts.iter().find(|(id, _)| *id == row.id)?.1;
+            Some(Membership { cohort: row.into(), role })
+        })
+        .collect();
+    Ok(MeView {
+        user: session.user.clone(),
+        program: ProgramView::from(&home),
+        administers: administered.iter().map(ProgramView::from).collect(),
+        cohorts,
+    })
+}

@@ -1,0 +1,193 @@
+//! Builds the application: storage, migrations, optional demo data, keys and
+//! the HTTP server. Tests call [`Application::build`] with port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::api::{self, ApiDoc};
+use crate::auth::{JwtKeys, password};
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::service::{AppState, demo};
+use crate::store::{self, Pool};
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: Pool,
+}
+
+/// Start-up choices that are not settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Seed the demo data if the database holds no program yet.
+    pub demo: bool,
+}
+
+/// Opens the database, applies migrations and, if asked, seeds the demo.
+pub async fn prepare_database(settings: &Settings, demo_wanted: bool) -> anyhow::Result<(Pool, Option<demo::SeedOutcome>)> {
+    let database = settings.database.clone();
+    let size = settings.db_pool_size;
+    actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let pool = store::build_pool(&database, size)?;
+        let applied = store::run_migrations(&pool)?;
+        if applied > 0 {
+            tracing::info!(migrations = applied, "applied database migrations");
+        }
+        let mut seeded = None;
+        if demo_wanted {
+            let mut conn = pool.get()?;
+            if store::programs::count(&mut conn)? == 0 {
+                let hashes = demo::demo_hashes()?;
+                let today = chrono::Utc::now().date_naive();
+                seeded = Some(demo::seed(&mut conn, today, &hashes)?);
+            } else {
+                seeded = Some(demo::SeedOutcome::AlreadyPresent);
+            }
+        }
+        Ok((pool, seeded))
+    })
+    .await?
+}
+
+/// The OpenAPI document, collected from the routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(api::v1())
+        .split_for_parts();
+    doc
+}
+
+impl Application {
+    /// Prepares storage and binds the listener.
+    pub async fn build(settings: &Settings, options: BuildOptions) -> anyhow::Result<Self> {
+        let (pool, seeded) = prepare_database(settings, options.demo).await?;
+        if seeded == Some(demo::SeedOutcome::Seeded) {
+            announce_demo();
+        }
+        let secret = settings.resolve_jwt_secret()?;
+        let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;
+        let state = AppState {
+            pool: pool.clone(),
+            keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),
+            csrf_secret: Arc::from(secret.expose()),
+            decoy_hash: Arc::from(decoy.as_str()),
+            cookie_secure: settings.cookie_secure,
+        };
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state, settings.workers)?;
+        Ok(Self { port, server, pool })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The pool (tests inspect storage through it).
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn announce_demo() {
+    eprintln!("Demo data seeded. These accounts are for trying the product only; never use them for real students:");
+    for (email, _, role, _) in demo::DEMO_ACCOUNTS {
+        eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
+    }
+}
+
+fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
+    let openapi_json: Arc<str> = Arc::from(openapi().to_pretty_json()?.as_str());
+    let metrics = PrometheusMetricsBuilder::new("practicum")
+        .endpoint("/metrics")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .service(api::v1())
+            .split_for_parts();
+        let spec = openapi_json.clone();
+        app.app_data(data.clone())
+            .app_data(web::PathConfig::default().error_handler(|err, _| {
+                AppError::bad_request(Some("path"), format!("invalid path parameter: {err}")).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                query_error(&err.to_string()).into()
+            }))
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .route(
+                "/api/openapi.json",
+                web::get().to(move || {
+                    let spec = spec.clone();
+                    async move { HttpResponse::Ok().content_type("application/json").body(spec.to_string()) }
+                }),
+            )
+            .configure(crate::web::configure)
+            .default_service(web::to(crate::web::not_found))
+            .wrap(Compress::default())
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    .add((header::REFERRER_POLICY, "same-origin"))
+                    .add((
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                         frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+                    )),
+            )
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id.as_str()).ok()) {
+                        res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(metrics.clone())
+            .wrap(TracingLogger::default())
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Names the query parameter serde complained about, where it can.
+fn query_error(message: &str) -> AppError {
+    let field = ["unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.split(p).nth(1))
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    AppError::BadRequest {
+        message: format!("invalid query string: {message}"),
+        field,
+    }
+}

@@ -1,0 +1,80 @@
+//! Storage: diesel over SQLite (embedded default) or PostgreSQL, chosen by the
+//! database URL. Functions here are blocking; callers run them on a blocking
+//! thread pool, never on the async workers.
+
+pub mod cohorts;
+mod conn;
+pub mod programs;
+pub mod schema;
+pub mod tokens;
+pub mod users;
+
+pub use conn::{DbConn, Pool, build_pool, run_migrations};
+
+/// What can go wrong in the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No row with that key.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the text names the constraint.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// No connection could be had from the pool.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => StoreError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::Conflict(info.constraint_name().unwrap_or(info.message()).to_owned())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Runs `$body` with `$c` bound to the concrete connection, compiled once per
+/// backend, so queries may use every feature both backends share.
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
+/// Like `with_conn!`, inside a write transaction. SQLite takes the write lock
+/// up front (`BEGIN IMMEDIATE`) so concurrent writers wait instead of failing.
+macro_rules! write_tx {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite(conn) => {
+                conn.immediate_transaction(|$c| -> $crate::store::StoreResult<_> { $body })
+            }
+            $crate::store::DbConn::Pg(conn) => {
+                conn.transaction(|$c| -> $crate::store::StoreResult<_> { $body })
+            }
+        }
+    };
+}
+
+pub(crate) use {with_conn, write_tx};
+
+/// The current time as stored: UTC without zone, truncated to microseconds so
+/// both backends round-trip it exactly.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
