@@ -1,0 +1,22 @@
+//! Page handlers, one module per area.
+
+mod admin;
+mod auth;
+mod docs;
+mod home;
+
+use actix_web::web;
+use serde::Deserialize;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    auth::configure(cfg);
+    home::configure(cfg);
+    admin::configure(cfg);
+    docs::configure(cfg);
+}
+
+/// The `?notice=` confirmation code after a redirect.
+#[derive(Debug, Default, Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
