@@ -144,6 +144,8 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
                     async move { HttpResponse::Ok().content_type("application/json").body(spec.to_string()) }
                 }),
             )
+            .service(api::health::healthz)
+            .service(api::health::readyz)
             .configure(crate::web::configure)
             .default_service(web::to(crate::web::not_found))
             .wrap(Compress::default())

@@ -149,23 +149,26 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request(None, "the request body is empty; send a JSON object"));
     }
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| matches!(b, b'[' | b'"' | b'0'..=b'9' | b'-' | b't' | b'f' | b'n')) {
+        return Err(AppError::bad_request(None, "the request body must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
-        // serde reports a missing or unknown field at its parent; pull the name out.
-        let named = ["missing field `", "unknown field `"]
-            .iter()
-            .find_map(|p| message.strip_prefix(p))
+        // serde reports a missing field at its parent; add the name. (An
+        // unknown field's path already ends with it.)
+        let named = message
+            .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next())
             .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") });
-        let field = named.or_else(|| (path != ".").then_some(path));
-        let message = match inner.classify() {
+        let (field, message) = match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("the request body is not valid JSON: {message}")
+                (None, format!("the request body is not valid JSON: {message}"))
             }
-            _ => message,
+            _ => (named.or_else(|| (path != "." && !path.contains('?')).then_some(path)), message),
         };
         AppError::BadRequest { message, field }
     })

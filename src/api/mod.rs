@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod extract;
+pub mod health;
 pub mod programs;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};

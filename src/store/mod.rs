@@ -78,3 +78,10 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::{SubsecRound, Utc};
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// A trivial query, for readiness checks.
+pub fn ping(conn: &mut DbConn) -> StoreResult<()> {
+    use diesel::connection::SimpleConnection;
+    with_conn!(conn, c => c.batch_execute("SELECT 1"))?;
+    Ok(())
+}

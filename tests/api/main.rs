@@ -1,0 +1,12 @@
+//! API and page tests against the real server, on the backend chosen by
+//! `PRACTICUM_TEST_DATABASE_URL` (SQLite when unset).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod auth;
+mod directory;
+mod errors;
+mod ops;
+mod pages;

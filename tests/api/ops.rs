@@ -1,0 +1,73 @@
+//! Health, readiness, metrics, the OpenAPI document and request ids.
+
+use crate::common::{spawn_app, status_json};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let (status, body) = status_json(app.client.get(app.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    let (status, body) = status_json(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let a = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let b = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    let ida = a.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let idb = b.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(ida.len(), 36);
+    assert_ne!(ida, idb);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_in_prometheus_format() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.client.get(app.url("/healthz")).send().await.unwrap();
+    }
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("practicum_http_requests_total") && l.contains("endpoint=\"/healthz\"") && l.contains("status=\"200\""))
+        .unwrap_or_else(|| panic!("no healthz counter in:\n{text}"));
+    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 3.0, "{line}");
+    assert!(text.contains("practicum_http_requests_duration_seconds_bucket"), "latency histogram present");
+}
+
+#[tokio::test]
+async fn openapi_document_describes_every_api_route() {
+    let app = spawn_app().await;
+    let (status, doc) = status_json(app.client.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me/password", "post"),
+        ("/api/v1/programs", "get"),
+        ("/api/v1/programs", "post"),
+        ("/api/v1/programs/{program_id}", "patch"),
+        ("/api/v1/programs/{program_id}/cohorts", "post"),
+        ("/api/v1/cohorts/{cohort_id}", "get"),
+        ("/api/v1/cohorts/{cohort_id}/enrolments", "post"),
+        ("/api/v1/cohorts/{cohort_id}/enrolments/{user_id}", "delete"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{user_id}", "patch"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let page = app.client.get(app.url("/api/docs")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/api/v1/cohorts/{cohort_id}/enrolments"));
+    assert!(html.contains("Synthetic data"));
+}
