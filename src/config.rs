@@ -70,7 +70,10 @@ pub enum Database {
 impl Database {
     /// Parses a `sqlite://` or `postgres://` URL.
     pub fn from_url(url: &str) -> Result<Self, String> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err("PRACTICUM_DATABASE_URL: sqlite:// needs a file path".into());
             }
@@ -161,65 +164,130 @@ impl Settings {
     pub fn from_raw(raw: RawSettings) -> Result<Self, Vec<String>> {
         let mut errors = Vec::new();
 
-        let bind = keep(&mut errors, 
+        let bind = keep(
+            &mut errors,
             raw.bind
                 .as_deref()
                 .unwrap_or("127.0.0.1:8080")
                 .parse::<SocketAddr>()
-                .map_err(|_| format!("PRACTICUM_BIND: {:?} is not an address like 127.0.0.1:8080", raw.bind.clone().unwrap_or_default())),
+                .map_err(|_| {
+                    format!(
+                        "PRACTICUM_BIND: {:?} is not an address like 127.0.0.1:8080",
+                        raw.bind.clone().unwrap_or_default()
+                    )
+                }),
         );
-        let data_dir = raw.data_dir.clone().unwrap_or_else(|| PathBuf::from("./data"));
-        let database = keep(&mut errors, match raw.database_url.as_deref() {
-            Some(url) => Database::from_url(url),
-            None => Ok(Database::Sqlite(data_dir.join("practicum.db"))),
-        });
-        let jwt_secret = keep(&mut errors, match raw.jwt_secret.as_deref() {
-            None => Ok(None),
-            Some(s) if s.len() < MIN_SECRET_BYTES => Err(format!(
-                "PRACTICUM_JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes (got {})",
-                s.len()
-            )),
-            Some(s) => Ok(Some(Secret(s.as_bytes().to_vec()))),
-        });
+        let data_dir = raw
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database = keep(
+            &mut errors,
+            match raw.database_url.as_deref() {
+                Some(url) => Database::from_url(url),
+                None => Ok(Database::Sqlite(data_dir.join("practicum.db"))),
+            },
+        );
+        let jwt_secret = keep(
+            &mut errors,
+            match raw.jwt_secret.as_deref() {
+                None => Ok(None),
+                Some(s) if s.len() < MIN_SECRET_BYTES => Err(format!(
+                    "PRACTICUM_JWT_SECRET: must be at least {MIN_SECRET_BYTES} bytes (got {})",
+                    s.len()
+                )),
+                Some(s) => Ok(Some(Secret(s.as_bytes().to_vec()))),
+            },
+        );
         if let (Some(Database::Postgres(_)), Some(None)) = (&database, &jwt_secret) {
             keep(&mut errors, Err::<(), _>(
                 "PRACTICUM_JWT_SECRET: required with PostgreSQL, so every instance signs with the same secret".into(),
             ));
         }
-        let token_ttl_minutes = keep(&mut errors, int_in("PRACTICUM_TOKEN_TTL_MINUTES", raw.token_ttl_minutes.as_deref(), 60, 5, 720));
-        let cookie_secure = keep(&mut errors, boolean("PRACTICUM_COOKIE_SECURE", raw.cookie_secure.as_deref()));
-        let db_pool_size = keep(&mut errors, int_in("PRACTICUM_DB_POOL_SIZE", raw.db_pool_size.as_deref(), 8, 1, 64));
+        let token_ttl_minutes = keep(
+            &mut errors,
+            int_in(
+                "PRACTICUM_TOKEN_TTL_MINUTES",
+                raw.token_ttl_minutes.as_deref(),
+                60,
+                5,
+                720,
+            ),
+        );
+        let cookie_secure = keep(
+            &mut errors,
+            boolean("PRACTICUM_COOKIE_SECURE", raw.cookie_secure.as_deref()),
+        );
+        let db_pool_size = keep(
+            &mut errors,
+            int_in(
+                "PRACTICUM_DB_POOL_SIZE",
+                raw.db_pool_size.as_deref(),
+                8,
+                1,
+                64,
+            ),
+        );
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get()) as i64;
-        let workers = keep(&mut errors, int_in("PRACTICUM_WORKERS", raw.workers.as_deref(), default_workers, 1, 64));
+        let workers = keep(
+            &mut errors,
+            int_in(
+                "PRACTICUM_WORKERS",
+                raw.workers.as_deref(),
+                default_workers,
+                1,
+                64,
+            ),
+        );
         let log = raw.log.clone().unwrap_or_else(|| "info".into());
-        keep(&mut errors, 
+        keep(
+            &mut errors,
             tracing_subscriber::EnvFilter::try_new(&log)
                 .map(|_| ())
                 .map_err(|e| format!("PRACTICUM_LOG: {log:?} is not a valid filter ({e})")),
         );
-        let log_format = keep(&mut errors, match raw.log_format.as_deref().unwrap_or("text") {
-            "text" => Ok(LogFormat::Text),
-            "json" => Ok(LogFormat::Json),
-            other => Err(format!("PRACTICUM_LOG_FORMAT: {other:?} must be text or json")),
-        });
+        let log_format = keep(
+            &mut errors,
+            match raw.log_format.as_deref().unwrap_or("text") {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                other => Err(format!(
+                    "PRACTICUM_LOG_FORMAT: {other:?} must be text or json"
+                )),
+            },
+        );
 
-        match (bind, database, jwt_secret, token_ttl_minutes, cookie_secure, db_pool_size, workers, log_format) {
-            (Some(bind), Some(database), Some(jwt_secret), Some(ttl), Some(cookie_secure), Some(pool), Some(workers), Some(log_format))
-                if errors.is_empty() =>
-            {
-                Ok(Settings {
-                    bind,
-                    data_dir,
-                    database,
-                    jwt_secret,
-                    token_ttl_minutes: ttl,
-                    cookie_secure,
-                    db_pool_size: pool as u32,
-                    workers: workers as usize,
-                    log,
-                    log_format,
-                })
-            }
+        match (
+            bind,
+            database,
+            jwt_secret,
+            token_ttl_minutes,
+            cookie_secure,
+            db_pool_size,
+            workers,
+            log_format,
+        ) {
+            (
+                Some(bind),
+                Some(database),
+                Some(jwt_secret),
+                Some(ttl),
+                Some(cookie_secure),
+                Some(pool),
+                Some(workers),
+                Some(log_format),
+            ) if errors.is_empty() => Ok(Settings {
+                bind,
+                data_dir,
+                database,
+                jwt_secret,
+                token_ttl_minutes: ttl,
+                cookie_secure,
+                db_pool_size: pool as u32,
+                workers: workers as usize,
+                log,
+                log_format,
+            }),
             _ => Err(errors),
         }
     }
@@ -240,8 +308,10 @@ impl Settings {
 fn load_or_create_secret(path: &Path) -> anyhow::Result<Secret> {
     use anyhow::Context;
     if path.exists() {
-        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let bytes = hex::decode(text.trim()).with_context(|| format!("{} is not hex", path.display()))?;
+        let text =
+            fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes =
+            hex::decode(text.trim()).with_context(|| format!("{} is not hex", path.display()))?;
         anyhow::ensure!(
             bytes.len() >= MIN_SECRET_BYTES,
             "{} holds a secret shorter than {MIN_SECRET_BYTES} bytes",
@@ -277,7 +347,9 @@ fn int_in(name: &str, raw: Option<&str>, default: i64, min: i64, max: i64) -> Re
     let Some(raw) = raw else { return Ok(default) };
     match raw.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("{name}: {raw:?} must be a whole number from {min} to {max}")),
+        _ => Err(format!(
+            "{name}: {raw:?} must be a whole number from {min} to {max}"
+        )),
     }
 }
 
@@ -311,7 +383,10 @@ mod tests {
     fn defaults_are_valid() {
         let s = Settings::from_raw(RawSettings::default()).unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database, Database::Sqlite(PathBuf::from("./data/practicum.db")));
+        assert_eq!(
+            s.database,
+            Database::Sqlite(PathBuf::from("./data/practicum.db"))
+        );
         assert_eq!(s.token_ttl_minutes, 60);
         assert!(!s.cookie_secure);
     }
@@ -328,8 +403,18 @@ mod tests {
             ..Default::default()
         };
         let errors = Settings::from_raw(raw).unwrap_err();
-        for name in ["PRACTICUM_BIND", "PRACTICUM_DATABASE_URL", "PRACTICUM_TOKEN_TTL_MINUTES", "PRACTICUM_COOKIE_SECURE", "PRACTICUM_LOG_FORMAT", "PRACTICUM_LOG:"] {
-            assert!(errors.iter().any(|e| e.starts_with(name)), "{name} missing from {errors:?}");
+        for name in [
+            "PRACTICUM_BIND",
+            "PRACTICUM_DATABASE_URL",
+            "PRACTICUM_TOKEN_TTL_MINUTES",
+            "PRACTICUM_COOKIE_SECURE",
+            "PRACTICUM_LOG_FORMAT",
+            "PRACTICUM_LOG:",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.starts_with(name)),
+                "{name} missing from {errors:?}"
+            );
         }
         assert_eq!(errors.len(), 6);
     }
@@ -342,17 +427,29 @@ mod tests {
         };
         let errors = Settings::from_raw(raw.clone()).unwrap_err();
         assert!(errors[0].starts_with("PRACTICUM_JWT_SECRET"), "{errors:?}");
-        let short = RawSettings { jwt_secret: Some("short".into()), ..raw.clone() };
+        let short = RawSettings {
+            jwt_secret: Some("short".into()),
+            ..raw.clone()
+        };
         assert!(Settings::from_raw(short).is_err());
-        let ok = RawSettings { jwt_secret: Some("x".repeat(32)), ..raw };
+        let ok = RawSettings {
+            jwt_secret: Some("x".repeat(32)),
+            ..raw
+        };
         let s = Settings::from_raw(ok).unwrap();
-        assert_eq!(s.database.describe(), "PostgreSQL at postgres://app:***@db/practicum");
+        assert_eq!(
+            s.database.describe(),
+            "PostgreSQL at postgres://app:***@db/practicum"
+        );
     }
 
     #[test]
     fn generated_secret_is_private_and_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let raw = RawSettings { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let raw = RawSettings {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
         let s = Settings::from_raw(raw).unwrap();
         let first = s.resolve_jwt_secret().unwrap();
         let second = s.resolve_jwt_secret().unwrap();
@@ -361,7 +458,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("jwt-secret")).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -93,7 +93,9 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Invalid(inv) => Some(inv.field),
-            AppError::BadRequest { field, .. } | AppError::Conflict { field, .. } => field.as_deref(),
+            AppError::BadRequest { field, .. } | AppError::Conflict { field, .. } => {
+                field.as_deref()
+            }
             _ => None,
         }
     }

@@ -102,7 +102,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let (_, outcome) = prepare_database(&settings, true).await?;
             match outcome {
                 Some(demo::SeedOutcome::Seeded) => {
-                    eprintln!("Demo data seeded. For trying the product only; never use these accounts for real students:");
+                    eprintln!(
+                        "Demo data seeded. For trying the product only; never use these accounts for real students:"
+                    );
                     for (email, _, role, _) in demo::DEMO_ACCOUNTS {
                         eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
                     }
@@ -110,18 +112,38 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 _ => eprintln!("the database already holds programs; demo data not seeded"),
             }
         }
-        Command::CreateAdmin { email, name, program, ppe_hours, pass_threshold, password_stdin } => {
+        Command::CreateAdmin {
+            email,
+            name,
+            program,
+            ppe_hours,
+            pass_threshold,
+            password_stdin,
+        } => {
             let password = if password_stdin {
                 let mut text = String::new();
                 std::io::stdin().read_to_string(&mut text)?;
                 text.trim_end_matches(['\r', '\n']).to_owned()
             } else {
-                std::env::var("PRACTICUM_ADMIN_PASSWORD")
-                    .map_err(|_| anyhow::anyhow!("give the password in PRACTICUM_ADMIN_PASSWORD or with --password-stdin"))?
+                std::env::var("PRACTICUM_ADMIN_PASSWORD").map_err(|_| {
+                    anyhow::anyhow!(
+                        "give the password in PRACTICUM_ADMIN_PASSWORD or with --password-stdin"
+                    )
+                })?
             };
             let (pool, _) = prepare_database(&settings, false).await?;
-            actix_web::rt::task::spawn_blocking(move || create_admin(&pool, &email, &name, &program, ppe_hours, pass_threshold, &password))
-                .await??;
+            actix_web::rt::task::spawn_blocking(move || {
+                create_admin(
+                    &pool,
+                    &email,
+                    &name,
+                    &program,
+                    ppe_hours,
+                    pass_threshold,
+                    &password,
+                )
+            })
+            .await??;
         }
     }
     Ok(())
@@ -167,9 +189,14 @@ fn create_admin(
         },
     )
     .map_err(|e| match e {
-        store::StoreError::Conflict(_) => anyhow::anyhow!("an account with this e-mail already exists"),
+        store::StoreError::Conflict(_) => {
+            anyhow::anyhow!("an account with this e-mail already exists")
+        }
         other => other.into(),
     })?;
-    eprintln!("created program administrator {} (id {}) for {:?}", user.email, user.id, program.name);
+    eprintln!(
+        "created program administrator {} (id {}) for {:?}",
+        user.email, user.id, program.name
+    );
     Ok(())
 }

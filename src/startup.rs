@@ -35,7 +35,10 @@ pub struct BuildOptions {
 }
 
 /// Opens the database, applies migrations and, if asked, seeds the demo.
-pub async fn prepare_database(settings: &Settings, demo_wanted: bool) -> anyhow::Result<(Pool, Option<demo::SeedOutcome>)> {
+pub async fn prepare_database(
+    settings: &Settings,
+    demo_wanted: bool,
+) -> anyhow::Result<(Pool, Option<demo::SeedOutcome>)> {
     let database = settings.database.clone();
     let size = settings.db_pool_size;
     actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -109,7 +112,9 @@ impl Application {
 }
 
 fn announce_demo() {
-    eprintln!("Demo data seeded. These accounts are for trying the product only; never use them for real students:");
+    eprintln!(
+        "Demo data seeded. These accounts are for trying the product only; never use them for real students:"
+    );
     for (email, _, role, _) in demo::DEMO_ACCOUNTS {
         eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
     }

@@ -5,12 +5,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Body, Caller};
 use crate::error::{AppResult, ErrorBody};
+use crate::service::AppState;
 use crate::service::directory::{self, UserInput, UserPatch, UserQuery};
 use crate::service::views::UserView;
-use crate::service::AppState;
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_users).service(create_user).service(get_user).service(update_user);
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user);
 }
 
 /// Accounts visible to you: your programs' (administrators), your cohorts'
@@ -27,7 +30,11 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/users")]
-async fn list_users(state: web::Data<AppState>, caller: Caller, query: web::Query<UserQuery>) -> AppResult<HttpResponse> {
+async fn list_users(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<UserQuery>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::list_users(&state, &caller, query.into_inner()).await?))
 }
 
@@ -46,7 +53,11 @@ async fn list_users(state: web::Data<AppState>, caller: Caller, query: web::Quer
     )
 )]
 #[post("/users")]
-async fn create_user(state: web::Data<AppState>, caller: Caller, Body(input): Body<UserInput>) -> AppResult<HttpResponse> {
+async fn create_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(input): Body<UserInput>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(directory::create_user(&state, &caller, input).await?))
 }
 
@@ -62,7 +73,11 @@ async fn create_user(state: web::Data<AppState>, caller: Caller, Body(input): Bo
     )
 )]
 #[get("/users/{user_id}")]
-async fn get_user(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn get_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::get_user(&state, &caller, *id).await?))
 }
 

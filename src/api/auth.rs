@@ -9,7 +9,10 @@ use crate::service::views::MeView;
 use crate::service::{AppState, directory, sessions};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(login).service(logout).service(me).service(change_password);
+    cfg.service(login)
+        .service(logout)
+        .service(me)
+        .service(change_password);
 }
 
 /// Sign in with e-mail and password.
@@ -28,7 +31,10 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/auth/login")]
-async fn login(state: web::Data<AppState>, Body(input): Body<sessions::LoginInput>) -> AppResult<HttpResponse> {
+async fn login(
+    state: web::Data<AppState>,
+    Body(input): Body<sessions::LoginInput>,
+) -> AppResult<HttpResponse> {
     let out = sessions::login(&state, input).await?;
     Ok(HttpResponse::Ok().json(out))
 }

@@ -34,15 +34,17 @@ pub enum Credential {
 /// Finds the token: the Authorization header first, then the session cookie.
 pub fn token_of(req: &HttpRequest) -> Result<Option<(String, Credential)>, AppError> {
     if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
-        let text = value
-            .to_str()
-            .map_err(|_| AppError::Unauthorized("the Authorization header is not readable".into()))?;
+        let text = value.to_str().map_err(|_| {
+            AppError::Unauthorized("the Authorization header is not readable".into())
+        })?;
         let token = text
             .strip_prefix("Bearer ")
             .or_else(|| text.strip_prefix("bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+            })?;
         return Ok(Some((token.to_owned(), Credential::Bearer)));
     }
     Ok(req
@@ -76,7 +78,9 @@ impl FromRequest for Caller {
             }
             let state = app_state(&req)?;
             let Some((token, credential)) = token_of(&req)? else {
-                return Err(AppError::Unauthorized("sign in first: send `Authorization: Bearer <token>`".into()));
+                return Err(AppError::Unauthorized(
+                    "sign in first: send `Authorization: Bearer <token>`".into(),
+                ));
             };
             let session = sessions::authenticate(&state, &token).await?;
             let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -133,7 +137,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             }
             let mut bytes = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::bad_request(None, format!("the request body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    AppError::bad_request(None, format!("the request body could not be read: {e}"))
+                })?;
                 if bytes.len() + chunk.len() > MAX_JSON_BYTES {
                     return Err(AppError::TooLarge(MAX_JSON_BYTES));
                 }
@@ -147,11 +153,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
 /// Parses JSON, turning serde's errors into ones that name the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request(None, "the request body is empty; send a JSON object"));
+        return Err(AppError::bad_request(
+            None,
+            "the request body is empty; send a JSON object",
+        ));
     }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| matches!(b, b'[' | b'"' | b'0'..=b'9' | b'-' | b't' | b'f' | b'n')) {
-        return Err(AppError::bad_request(None, "the request body must be a JSON object"));
+        return Err(AppError::bad_request(
+            None,
+            "the request body must be a JSON object",
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
@@ -163,12 +175,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let named = message
             .strip_prefix("missing field `")
             .and_then(|rest| rest.split('`').next())
-            .map(|name| if path == "." { name.to_owned() } else { format!("{path}.{name}") });
+            .map(|name| {
+                if path == "." {
+                    name.to_owned()
+                } else {
+                    format!("{path}.{name}")
+                }
+            });
         let (field, message) = match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                (None, format!("the request body is not valid JSON: {message}"))
-            }
-            _ => (named.or_else(|| (path != "." && !path.contains('?')).then_some(path)), message),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => (
+                None,
+                format!("the request body is not valid JSON: {message}"),
+            ),
+            _ => (
+                named.or_else(|| (path != "." && !path.contains('?')).then_some(path)),
+                message,
+            ),
         };
         AppError::BadRequest { message, field }
     })
@@ -196,8 +218,14 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert_eq!(field_of(r#"{"name": "x"}"#).as_deref(), Some("hours"));
-        assert_eq!(field_of(r#"{"name": "x", "hours": "ten"}"#).as_deref(), Some("hours"));
-        assert_eq!(field_of(r#"{"name": "x", "hours": 1, "extra": 2}"#).as_deref(), Some("extra"));
+        assert_eq!(
+            field_of(r#"{"name": "x", "hours": "ten"}"#).as_deref(),
+            Some("hours")
+        );
+        assert_eq!(
+            field_of(r#"{"name": "x", "hours": 1, "extra": 2}"#).as_deref(),
+            Some("extra")
+        );
         assert_eq!(field_of(r#"{"name": "x", "#), None);
         assert!(parse_json::<Sample>(br#"{"name": "x", "hours": 3}"#).is_ok());
     }

@@ -5,9 +5,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Body, Caller};
 use crate::error::{AppResult, ErrorBody};
-use crate::service::directory::{self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch};
-use crate::service::views::{CohortView, EnrolmentView, ProgramView};
 use crate::service::AppState;
+use crate::service::directory::{
+    self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch,
+};
+use crate::service::views::{CohortView, EnrolmentView, ProgramView};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_programs)
@@ -52,7 +54,11 @@ async fn list_programs(state: web::Data<AppState>, caller: Caller) -> AppResult<
     )
 )]
 #[post("/programs")]
-async fn create_program(state: web::Data<AppState>, caller: Caller, Body(input): Body<ProgramInput>) -> AppResult<HttpResponse> {
+async fn create_program(
+    state: web::Data<AppState>,
+    caller: Caller,
+    Body(input): Body<ProgramInput>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(directory::create_program(&state, &caller, input).await?))
 }
 
@@ -68,7 +74,11 @@ async fn create_program(state: web::Data<AppState>, caller: Caller, Body(input):
     )
 )]
 #[get("/programs/{program_id}")]
-async fn get_program(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn get_program(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::get_program(&state, &caller, *id).await?))
 }
 
@@ -110,7 +120,11 @@ async fn update_program(
     )
 )]
 #[get("/programs/{program_id}/cohorts")]
-async fn list_cohorts(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn list_cohorts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::list_cohorts(&state, &caller, *id).await?))
 }
 
@@ -152,7 +166,11 @@ async fn create_cohort(
     )
 )]
 #[get("/cohorts/{cohort_id}")]
-async fn get_cohort(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn get_cohort(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::get_cohort(&state, &caller, *id).await?))
 }
 
@@ -195,7 +213,11 @@ async fn update_cohort(
     )
 )]
 #[get("/cohorts/{cohort_id}/enrolments")]
-async fn list_enrolments(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn list_enrolments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(directory::roster(&state, &caller, *id).await?))
 }
 
@@ -241,7 +263,11 @@ async fn create_enrolment(
     )
 )]
 #[delete("/cohorts/{cohort_id}/enrolments/{user_id}")]
-async fn delete_enrolment(state: web::Data<AppState>, caller: Caller, ids: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+async fn delete_enrolment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ids: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
     let (cohort_id, user_id) = ids.into_inner();
     directory::unenrol(&state, &caller, cohort_id, user_id).await?;
     Ok(HttpResponse::NoContent().finish())

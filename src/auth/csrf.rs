@@ -32,7 +32,11 @@ mod tests {
         let t = token_for(secret, "session-a");
         assert!(matches(secret, "session-a", &t));
         assert!(!matches(secret, "session-b", &t));
-        assert!(!matches(b"another secret, another server!!", "session-a", &t));
+        assert!(!matches(
+            b"another secret, another server!!",
+            "session-a",
+            &t
+        ));
         assert!(!matches(secret, "session-a", ""));
     }
 }

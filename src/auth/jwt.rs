@@ -79,7 +79,12 @@ impl JwtKeys {
     }
 
     /// Issues a token for a user.
-    pub fn issue(&self, user_id: i64, role: Role, now: DateTime<Utc>) -> anyhow::Result<(String, Claims)> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(String, Claims)> {
         let claims = Claims {
             sub: user_id.to_string(),
             role,
@@ -115,10 +120,14 @@ mod tests {
     mod base64_engine {
         // Minimal unpadded URL-safe base64 for forging test tokens.
         pub fn encode_part(bytes: &[u8]) -> String {
-            const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            const ALPHABET: &[u8; 64] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
             let mut out = String::new();
             for chunk in bytes.chunks(3) {
-                let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
                 let chars = chunk.len() + 1;
                 for i in 0..chars {
                     out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -140,7 +149,9 @@ mod tests {
     #[test]
     fn expired_wrong_key_and_tampered_tokens_are_refused() {
         let keys = JwtKeys::new(SECRET, 60);
-        let (old, _) = keys.issue(7, Role::Student, Utc::now() - Duration::hours(2)).unwrap();
+        let (old, _) = keys
+            .issue(7, Role::Student, Utc::now() - Duration::hours(2))
+            .unwrap();
         assert_eq!(keys.verify(&old), Err(TokenError::Expired));
 
         let other = JwtKeys::new(b"another secret of thirty-two bytes!!", 60);
@@ -161,19 +172,37 @@ mod tests {
         let (_, claims) = keys.issue(7, Role::ProgramAdmin, Utc::now()).unwrap();
         let header = encode_part(br#"{"alg":"none","typ":"JWT"}"#);
         let body = encode_part(serde_json::to_string(&claims).unwrap().as_bytes());
-        assert_eq!(keys.verify(&format!("{header}.{body}.")), Err(TokenError::Invalid));
+        assert_eq!(
+            keys.verify(&format!("{header}.{body}.")),
+            Err(TokenError::Invalid)
+        );
 
         let mut foreign = claims.clone();
         foreign.iss = "someone-else".into();
-        let token = encode(&Header::new(Algorithm::HS256), &foreign, &EncodingKey::from_secret(SECRET)).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &foreign,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
         assert_eq!(keys.verify(&token), Err(TokenError::Invalid));
 
         let mut wrong_aud = claims;
         wrong_aud.aud = "another-app".into();
-        let token = encode(&Header::new(Algorithm::HS256), &wrong_aud, &EncodingKey::from_secret(SECRET)).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &wrong_aud,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
         assert_eq!(keys.verify(&token), Err(TokenError::Invalid));
 
-        let hs384 = encode(&Header::new(Algorithm::HS384), &foreign, &EncodingKey::from_secret(SECRET)).unwrap();
+        let hs384 = encode(
+            &Header::new(Algorithm::HS384),
+            &foreign,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
         assert_eq!(keys.verify(&hs384), Err(TokenError::Invalid));
     }
 }

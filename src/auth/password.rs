@@ -1,7 +1,9 @@
 //! Argon2id password hashing. Slow on purpose: call it off the async workers.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 /// Hashes a password with Argon2id at the crate's default cost
 /// (19 MiB, 2 passes, 1 lane: OWASP's recommended minimum).

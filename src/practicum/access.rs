@@ -121,25 +121,49 @@ mod tests {
     #[test]
     fn admins_are_limited_to_their_programs() {
         let admin = scope(Role::ProgramAdmin, vec![1], vec![]);
-        let own = CohortRef { id: 5, program_id: 1 };
-        let other = CohortRef { id: 6, program_id: 2 };
+        let own = CohortRef {
+            id: 5,
+            program_id: 1,
+        };
+        let other = CohortRef {
+            id: 6,
+            program_id: 2,
+        };
         assert!(admin.can_manage_cohort(own) && admin.can_view_roster(own));
         assert!(!admin.can_manage_cohort(other) && !admin.can_view_cohort(other));
         assert!(!admin.can_view_program(2));
-        let stranger = UserRef { id: 99, program_id: 2, student_in: vec![6] };
+        let stranger = UserRef {
+            id: 99,
+            program_id: 2,
+            student_in: vec![6],
+        };
         assert!(!admin.can_view_user(&stranger) && !admin.can_manage_user(&stranger));
     }
 
     #[test]
     fn supervisors_see_only_their_cohorts_students() {
         let sup = scope(Role::Supervisor, vec![], vec![(5, CohortRole::Supervisor)]);
-        let mine = UserRef { id: 20, program_id: 1, student_in: vec![5] };
-        let theirs = UserRef { id: 21, program_id: 1, student_in: vec![6] };
+        let mine = UserRef {
+            id: 20,
+            program_id: 1,
+            student_in: vec![5],
+        };
+        let theirs = UserRef {
+            id: 21,
+            program_id: 1,
+            student_in: vec![6],
+        };
         assert!(sup.can_view_user(&mine));
         assert!(!sup.can_view_user(&theirs));
         assert!(!sup.can_manage_user(&mine));
-        assert!(sup.can_view_roster(CohortRef { id: 5, program_id: 1 }));
-        assert!(!sup.can_view_roster(CohortRef { id: 6, program_id: 1 }));
+        assert!(sup.can_view_roster(CohortRef {
+            id: 5,
+            program_id: 1
+        }));
+        assert!(!sup.can_view_roster(CohortRef {
+            id: 6,
+            program_id: 1
+        }));
         assert_eq!(sup.supervised_cohorts(), vec![5]);
     }
 
@@ -148,11 +172,22 @@ mod tests {
         let student = scope(Role::Student, vec![1], vec![(5, CohortRole::Student)]);
         // Even a stray admin row must not lift a student's rights.
         assert!(!student.administers(1));
-        let classmate = UserRef { id: 11, program_id: 1, student_in: vec![5] };
-        let me = UserRef { id: 10, program_id: 1, student_in: vec![5] };
+        let classmate = UserRef {
+            id: 11,
+            program_id: 1,
+            student_in: vec![5],
+        };
+        let me = UserRef {
+            id: 10,
+            program_id: 1,
+            student_in: vec![5],
+        };
         assert!(!student.can_view_user(&classmate));
         assert!(student.can_view_user(&me));
-        let cohort = CohortRef { id: 5, program_id: 1 };
+        let cohort = CohortRef {
+            id: 5,
+            program_id: 1,
+        };
         assert!(student.can_view_cohort(cohort));
         assert!(!student.can_view_roster(cohort));
         assert!(!student.can_manage_cohort(cohort));

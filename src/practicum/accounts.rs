@@ -175,7 +175,15 @@ mod tests {
             parse_email("  Student1@Demo.Example ").unwrap(),
             "student1@demo.example"
         );
-        for bad in ["", "no-at-sign", "@example.org", "a@nodot", "a@.org", "a b@x.org", "a@x_y.org"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "@example.org",
+            "a@nodot",
+            "a@.org",
+            "a b@x.org",
+            "a@x_y.org",
+        ] {
             let err = parse_email(bad).unwrap_err();
             assert_eq!(err.field, "email", "{bad}");
         }
@@ -187,7 +195,10 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
         assert!("admin".parse::<Role>().is_err());
-        assert_eq!(CohortRole::Supervisor.required_account_role(), Role::Supervisor);
+        assert_eq!(
+            CohortRole::Supervisor.required_account_role(),
+            Role::Supervisor
+        );
         assert!("program_admin".parse::<CohortRole>().is_err());
     }
 
@@ -202,7 +213,10 @@ mod tests {
     fn credential_is_optional_but_bounded() {
         assert_eq!(parse_credential(None).unwrap(), None);
         assert_eq!(parse_credential(Some("  ")).unwrap(), None);
-        assert_eq!(parse_credential(Some(" CPC ")).unwrap().as_deref(), Some("CPC"));
+        assert_eq!(
+            parse_credential(Some(" CPC ")).unwrap().as_deref(),
+            Some("CPC")
+        );
         assert!(parse_credential(Some(&"x".repeat(61))).is_err());
     }
 }

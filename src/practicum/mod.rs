@@ -36,13 +36,20 @@ impl fmt::Display for Invalid {
 impl std::error::Error for Invalid {}
 
 /// Trims a required text field and bounds its length.
-pub fn required_text(field: &'static str, value: &str, max_chars: usize) -> Result<String, Invalid> {
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, Invalid> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(Invalid::new(field, "must not be empty"));
     }
     if trimmed.chars().count() > max_chars {
-        return Err(Invalid::new(field, format!("must be at most {max_chars} characters")));
+        return Err(Invalid::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     if trimmed.chars().any(char::is_control) {
         return Err(Invalid::new(field, "must not contain control characters"));

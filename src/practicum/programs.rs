@@ -20,9 +20,14 @@ pub struct ProgramSpec {
 
 impl ProgramSpec {
     /// Checks every field, reporting the first problem.
-    pub fn parse(name: &str, ppe_hours_required: i64, pass_threshold_pct: i64) -> Result<Self, Invalid> {
+    pub fn parse(
+        name: &str,
+        ppe_hours_required: i64,
+        pass_threshold_pct: i64,
+    ) -> Result<Self, Invalid> {
         let name = required_text("name", name, 120)?;
-        let ppe_hours_required = bounded("ppe_hours_required", ppe_hours_required, 0, MAX_PPE_HOURS)?;
+        let ppe_hours_required =
+            bounded("ppe_hours_required", ppe_hours_required, 0, MAX_PPE_HOURS)?;
         let pass_threshold_pct = bounded("pass_threshold_pct", pass_threshold_pct, 0, 100)?;
         Ok(Self {
             name,
@@ -51,7 +56,10 @@ impl CohortSpec {
             return Err(Invalid::new("term_end", "must not be before term_start"));
         }
         if (term_end - term_start).num_days() > 3 * 366 {
-            return Err(Invalid::new("term_end", "a term may last at most three years"));
+            return Err(Invalid::new(
+                "term_end",
+                "a term may last at most three years",
+            ));
         }
         Ok(Self {
             name,
@@ -109,7 +117,10 @@ pub fn academic_term(today: NaiveDate) -> (String, NaiveDate, NaiveDate) {
 
 fn bounded(field: &'static str, value: i64, min: i32, max: i32) -> Result<i32, Invalid> {
     if value < i64::from(min) || value > i64::from(max) {
-        return Err(Invalid::new(field, format!("must be between {min} and {max}")));
+        return Err(Invalid::new(
+            field,
+            format!("must be between {min} and {max}"),
+        ));
     }
     Ok(value as i32)
 }
@@ -127,9 +138,18 @@ mod tests {
         let ok = ProgramSpec::parse(" Coding Certificate ", 120, 80).unwrap();
         assert_eq!(ok.name, "Coding Certificate");
         assert_eq!(ProgramSpec::parse("", 1, 1).unwrap_err().field, "name");
-        assert_eq!(ProgramSpec::parse("x", -1, 1).unwrap_err().field, "ppe_hours_required");
-        assert_eq!(ProgramSpec::parse("x", 2001, 1).unwrap_err().field, "ppe_hours_required");
-        assert_eq!(ProgramSpec::parse("x", 1, 101).unwrap_err().field, "pass_threshold_pct");
+        assert_eq!(
+            ProgramSpec::parse("x", -1, 1).unwrap_err().field,
+            "ppe_hours_required"
+        );
+        assert_eq!(
+            ProgramSpec::parse("x", 2001, 1).unwrap_err().field,
+            "ppe_hours_required"
+        );
+        assert_eq!(
+            ProgramSpec::parse("x", 1, 101).unwrap_err().field,
+            "pass_threshold_pct"
+        );
     }
 
     #[test]
@@ -143,10 +163,19 @@ mod tests {
     #[test]
     fn term_status_and_academic_term() {
         let (start, end) = (d(2026, 9, 1), d(2026, 12, 31));
-        assert_eq!(TermStatus::on(d(2026, 8, 31), start, end), TermStatus::Upcoming);
-        assert_eq!(TermStatus::on(d(2026, 9, 1), start, end), TermStatus::Current);
+        assert_eq!(
+            TermStatus::on(d(2026, 8, 31), start, end),
+            TermStatus::Upcoming
+        );
+        assert_eq!(
+            TermStatus::on(d(2026, 9, 1), start, end),
+            TermStatus::Current
+        );
         assert_eq!(TermStatus::on(d(2027, 1, 1), start, end), TermStatus::Ended);
-        assert_eq!(academic_term(d(2026, 11, 25)), ("Fall 2026".into(), start, end));
+        assert_eq!(
+            academic_term(d(2026, 11, 25)),
+            ("Fall 2026".into(), start, end)
+        );
         assert_eq!(academic_term(d(2026, 2, 28)).0, "Spring 2026");
         assert_eq!(academic_term(d(2026, 7, 4)).1, d(2026, 6, 1));
     }

@@ -18,7 +18,12 @@ pub const DEMO_PROGRAM: &str = "Demo Coding Certificate";
 /// The demo accounts: e-mail, name, role, credential.
 pub const DEMO_ACCOUNTS: [(&str, &str, &str, Option<&str>); 7] = [
     ("admin@demo.example", "Avery Admin", "program_admin", None),
-    ("supervisor@demo.example", "Sam Supervisor", "supervisor", Some("CPC, RHIT")),
+    (
+        "supervisor@demo.example",
+        "Sam Supervisor",
+        "supervisor",
+        Some("CPC, RHIT"),
+    ),
     ("student1@demo.example", "Student One", "student", None),
     ("student2@demo.example", "Student Two", "student", None),
     ("student3@demo.example", "Student Three", "student", None),
@@ -37,7 +42,10 @@ pub enum SeedOutcome {
 
 /// Hashes the demo password once per account (each with its own salt).
 pub fn demo_hashes() -> anyhow::Result<Vec<String>> {
-    DEMO_ACCOUNTS.iter().map(|_| password::hash(DEMO_PASSWORD)).collect()
+    DEMO_ACCOUNTS
+        .iter()
+        .map(|_| password::hash(DEMO_PASSWORD))
+        .collect()
 }
 
 /// Creates the demo records unless the demo program exists already.

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{CohortView, EnrolmentView, ProgramView, UserView};
 use super::sessions::Session;
+use super::views::{CohortView, EnrolmentView, ProgramView, UserView};
 use super::{AppState, cpu, db};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
@@ -128,7 +128,11 @@ pub struct UserQuery {
 
 /// A 404 if the caller may not even know the record exists, else a 403.
 fn refuse(visible: bool) -> AppError {
-    if visible { AppError::Forbidden } else { AppError::NotFound("record") }
+    if visible {
+        AppError::Forbidden
+    } else {
+        AppError::NotFound("record")
+    }
 }
 
 fn not_found(what: &'static str) -> impl Fn(AppError) -> AppError {
@@ -156,16 +160,26 @@ pub async fn get_program(state: &AppState, s: &Session, id: i64) -> AppResult<Pr
     if !s.scope.can_view_program(id) {
         return Err(AppError::NotFound("program"));
     }
-    let row = db(state, move |c| programs::find(c, id)).await.map_err(not_found("program"))?;
+    let row = db(state, move |c| programs::find(c, id))
+        .await
+        .map_err(not_found("program"))?;
     Ok(ProgramView::from(&row))
 }
 
 /// Creates a program; the creating admin administers it.
-pub async fn create_program(state: &AppState, s: &Session, input: ProgramInput) -> AppResult<ProgramView> {
+pub async fn create_program(
+    state: &AppState,
+    s: &Session,
+    input: ProgramInput,
+) -> AppResult<ProgramView> {
     if s.scope.role != Role::ProgramAdmin {
         return Err(AppError::Forbidden);
     }
-    let spec = ProgramSpec::parse(&input.name, input.ppe_hours_required, input.pass_threshold_pct)?;
+    let spec = ProgramSpec::parse(
+        &input.name,
+        input.ppe_hours_required,
+        input.pass_threshold_pct,
+    )?;
     let admin = s.scope.user_id;
     let fields = ProgramFields {
         name: spec.name,
@@ -180,15 +194,26 @@ pub async fn create_program(state: &AppState, s: &Session, input: ProgramInput) 
 }
 
 /// Edits a program the caller administers.
-pub async fn update_program(state: &AppState, s: &Session, id: i64, patch: ProgramPatch) -> AppResult<ProgramView> {
+pub async fn update_program(
+    state: &AppState,
+    s: &Session,
+    id: i64,
+    patch: ProgramPatch,
+) -> AppResult<ProgramView> {
     if !s.scope.administers(id) {
         return Err(refuse(s.scope.can_view_program(id)));
     }
-    let current = db(state, move |c| programs::find(c, id)).await.map_err(not_found("program"))?;
+    let current = db(state, move |c| programs::find(c, id))
+        .await
+        .map_err(not_found("program"))?;
     let spec = ProgramSpec::parse(
         patch.name.as_deref().unwrap_or(&current.name),
-        patch.ppe_hours_required.unwrap_or(i64::from(current.ppe_hours_required)),
-        patch.pass_threshold_pct.unwrap_or(i64::from(current.pass_threshold_pct)),
+        patch
+            .ppe_hours_required
+            .unwrap_or(i64::from(current.ppe_hours_required)),
+        patch
+            .pass_threshold_pct
+            .unwrap_or(i64::from(current.pass_threshold_pct)),
     )?;
     let fields = ProgramFields {
         name: spec.name,
@@ -198,7 +223,11 @@ pub async fn update_program(state: &AppState, s: &Session, id: i64, patch: Progr
     let row = db(state, move |c| programs::update(c, id, &fields))
         .await
         .map_err(name_taken("a program with this name already exists"))?;
-    tracing::info!(program.id = id, user.id = s.scope.user_id, "program updated");
+    tracing::info!(
+        program.id = id,
+        user.id = s.scope.user_id,
+        "program updated"
+    );
     Ok(ProgramView::from(&row))
 }
 
@@ -212,22 +241,34 @@ fn name_taken(message: &'static str) -> impl Fn(AppError) -> AppError {
 // ---- cohorts --------------------------------------------------------------
 
 /// A program's cohorts: all of them for its admins, else the caller's own.
-pub async fn list_cohorts(state: &AppState, s: &Session, program_id: i64) -> AppResult<Vec<CohortView>> {
+pub async fn list_cohorts(
+    state: &AppState,
+    s: &Session,
+    program_id: i64,
+) -> AppResult<Vec<CohortView>> {
     if !s.scope.can_view_program(program_id) {
         return Err(AppError::NotFound("program"));
     }
     let only: Option<Vec<i64>> = (!s.scope.administers(program_id))
         .then(|| s.scope.cohorts.iter().map(|(id, _)| *id).collect());
-    let rows = db(state, move |c| cohorts::list(c, program_id, only.as_deref())).await?;
+    let rows = db(state, move |c| {
+        cohorts::list(c, program_id, only.as_deref())
+    })
+    .await?;
     Ok(rows.iter().map(CohortView::from).collect())
 }
 
 async fn load_cohort(state: &AppState, id: i64) -> AppResult<crate::store::cohorts::CohortRow> {
-    db(state, move |c| cohorts::find(c, id)).await.map_err(not_found("cohort"))
+    db(state, move |c| cohorts::find(c, id))
+        .await
+        .map_err(not_found("cohort"))
 }
 
 fn cohort_ref(row: &crate::store::cohorts::CohortRow) -> CohortRef {
-    CohortRef { id: row.id, program_id: row.program_id }
+    CohortRef {
+        id: row.id,
+        program_id: row.program_id,
+    }
 }
 
 /// One cohort, if the caller administers its program or is enrolled in it.
@@ -240,21 +281,41 @@ pub async fn get_cohort(state: &AppState, s: &Session, id: i64) -> AppResult<Coh
 }
 
 /// Creates a cohort in a program the caller administers.
-pub async fn create_cohort(state: &AppState, s: &Session, program_id: i64, input: CohortInput) -> AppResult<CohortView> {
+pub async fn create_cohort(
+    state: &AppState,
+    s: &Session,
+    program_id: i64,
+    input: CohortInput,
+) -> AppResult<CohortView> {
     if !s.scope.administers(program_id) {
         return Err(refuse(s.scope.can_view_program(program_id)));
     }
     let spec = CohortSpec::parse(&input.name, input.term_start, input.term_end)?;
-    let fields = CohortFields { name: spec.name, term_start: spec.term_start, term_end: spec.term_end };
+    let fields = CohortFields {
+        name: spec.name,
+        term_start: spec.term_start,
+        term_end: spec.term_end,
+    };
     let row = db(state, move |c| cohorts::insert(c, program_id, &fields))
         .await
-        .map_err(name_taken("this program already has a cohort with this name"))?;
-    tracing::info!(cohort.id = row.id, program.id = program_id, "cohort created");
+        .map_err(name_taken(
+            "this program already has a cohort with this name",
+        ))?;
+    tracing::info!(
+        cohort.id = row.id,
+        program.id = program_id,
+        "cohort created"
+    );
     Ok(CohortView::from(&row))
 }
 
 /// Edits a cohort the caller administers.
-pub async fn update_cohort(state: &AppState, s: &Session, id: i64, patch: CohortPatch) -> AppResult<CohortView> {
+pub async fn update_cohort(
+    state: &AppState,
+    s: &Session,
+    id: i64,
+    patch: CohortPatch,
+) -> AppResult<CohortView> {
     let current = load_cohort(state, id).await?;
     let r = cohort_ref(&current);
     if !s.scope.can_manage_cohort(r) {
@@ -265,10 +326,16 @@ pub async fn update_cohort(state: &AppState, s: &Session, id: i64, patch: Cohort
         patch.term_start.unwrap_or(current.term_start),
         patch.term_end.unwrap_or(current.term_end),
     )?;
-    let fields = CohortFields { name: spec.name, term_start: spec.term_start, term_end: spec.term_end };
+    let fields = CohortFields {
+        name: spec.name,
+        term_start: spec.term_start,
+        term_end: spec.term_end,
+    };
     let row = db(state, move |c| cohorts::update(c, id, &fields))
         .await
-        .map_err(name_taken("this program already has a cohort with this name"))?;
+        .map_err(name_taken(
+            "this program already has a cohort with this name",
+        ))?;
     tracing::info!(cohort.id = id, "cohort updated");
     Ok(CohortView::from(&row))
 }
@@ -276,39 +343,71 @@ pub async fn update_cohort(state: &AppState, s: &Session, id: i64, patch: Cohort
 // ---- enrolments -----------------------------------------------------------
 
 /// A cohort's supervisors and students, for its admins and supervisors.
-pub async fn roster(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<Vec<EnrolmentView>> {
+pub async fn roster(
+    state: &AppState,
+    s: &Session,
+    cohort_id: i64,
+) -> AppResult<Vec<EnrolmentView>> {
     let row = load_cohort(state, cohort_id).await?;
     let r = cohort_ref(&row);
     if !s.scope.can_view_roster(r) {
-        return Err(if s.scope.can_view_cohort(r) { AppError::Forbidden } else { AppError::NotFound("cohort") });
+        return Err(if s.scope.can_view_cohort(r) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound("cohort")
+        });
     }
     let rows = db(state, move |c| cohorts::roster(c, cohort_id)).await?;
-    Ok(rows.iter().map(|(e, u)| EnrolmentView::from_rows(e, u)).collect())
+    Ok(rows
+        .iter()
+        .map(|(e, u)| EnrolmentView::from_rows(e, u))
+        .collect())
 }
 
 /// Enrols a user of the cohort's program in the part their account allows.
-pub async fn enrol(state: &AppState, s: &Session, cohort_id: i64, input: EnrolInput) -> AppResult<EnrolmentView> {
+pub async fn enrol(
+    state: &AppState,
+    s: &Session,
+    cohort_id: i64,
+    input: EnrolInput,
+) -> AppResult<EnrolmentView> {
     let cohort = load_cohort(state, cohort_id).await?;
     let r = cohort_ref(&cohort);
     if !s.scope.can_manage_cohort(r) {
-        return Err(if s.scope.can_view_cohort(r) { AppError::Forbidden } else { AppError::NotFound("cohort") });
+        return Err(if s.scope.can_view_cohort(r) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound("cohort")
+        });
     }
     let user_id = input.user_id;
     let user = match db(state, move |c| users::find(c, user_id)).await {
         Ok(u) if u.program_id == cohort.program_id => u,
         Ok(_) | Err(AppError::NotFound(_)) => {
-            return Err(Invalid::new("user_id", "no account with this id in the cohort's program").into());
+            return Err(
+                Invalid::new("user_id", "no account with this id in the cohort's program").into(),
+            );
         }
         Err(e) => return Err(e),
     };
     if UserView::from_row(&user).role != input.role.required_account_role() {
-        return Err(Invalid::new("role", format!("a {} account cannot be enrolled as {}", user.role, input.role.as_str())).into());
+        return Err(Invalid::new(
+            "role",
+            format!(
+                "a {} account cannot be enrolled as {}",
+                user.role,
+                input.role.as_str()
+            ),
+        )
+        .into());
     }
     let part = input.role.as_str();
     let enrolment = db(state, move |c| cohorts::enrol(c, cohort_id, user_id, part))
         .await
         .map_err(|e| match e {
-            AppError::Conflict { .. } => AppError::conflict("user_id", "this account is already enrolled in the cohort"),
+            AppError::Conflict { .. } => {
+                AppError::conflict("user_id", "this account is already enrolled in the cohort")
+            }
             other => other,
         })?;
     tracing::info!(cohort.id = cohort_id, user.id = user_id, "enrolled");
@@ -320,7 +419,11 @@ pub async fn unenrol(state: &AppState, s: &Session, cohort_id: i64, user_id: i64
     let cohort = load_cohort(state, cohort_id).await?;
     let r = cohort_ref(&cohort);
     if !s.scope.can_manage_cohort(r) {
-        return Err(if s.scope.can_view_cohort(r) { AppError::Forbidden } else { AppError::NotFound("cohort") });
+        return Err(if s.scope.can_view_cohort(r) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound("cohort")
+        });
     }
     let removed = db(state, move |c| cohorts::unenrol(c, cohort_id, user_id)).await?;
     if !removed {
@@ -337,13 +440,24 @@ pub async fn unenrol(state: &AppState, s: &Session, cohort_id: i64, user_id: i64
 pub async fn list_users(state: &AppState, s: &Session, q: UserQuery) -> AppResult<Vec<UserView>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::bad_request(Some("limit"), "limit must be from 1 to 500"));
+        return Err(AppError::bad_request(
+            Some("limit"),
+            "limit must be from 1 to 500",
+        ));
     }
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        return Err(AppError::bad_request(Some("offset"), "offset must not be negative"));
+        return Err(AppError::bad_request(
+            Some("offset"),
+            "offset must not be negative",
+        ));
     }
-    let mut filter = UserFilter { role: q.role.map(|r| r.as_str().to_owned()), limit, offset, ..Default::default() };
+    let mut filter = UserFilter {
+        role: q.role.map(|r| r.as_str().to_owned()),
+        limit,
+        offset,
+        ..Default::default()
+    };
     match s.scope.role {
         Role::ProgramAdmin => {
             filter.program_ids = Some(s.scope.admin_of.clone());
@@ -366,7 +480,10 @@ pub async fn list_users(state: &AppState, s: &Session, q: UserQuery) -> AppResul
     Ok(rows.iter().map(UserView::from_row).collect())
 }
 
-async fn load_user_ref(state: &AppState, id: i64) -> AppResult<(crate::store::users::UserRow, UserRef)> {
+async fn load_user_ref(
+    state: &AppState,
+    id: i64,
+) -> AppResult<(crate::store::users::UserRow, UserRef)> {
     let (row, student_in) = db(state, move |c| {
         let row = users::find(c, id)?;
         let student_in = users::student_cohorts(c, id)?;
@@ -374,7 +491,11 @@ async fn load_user_ref(state: &AppState, id: i64) -> AppResult<(crate::store::us
     })
     .await
     .map_err(not_found("user"))?;
-    let r = UserRef { id: row.id, program_id: row.program_id, student_in };
+    let r = UserRef {
+        id: row.id,
+        program_id: row.program_id,
+        student_in,
+    };
     Ok((row, r))
 }
 
@@ -409,16 +530,25 @@ pub async fn create_user(state: &AppState, s: &Session, input: UserInput) -> App
         program_id: input.program_id,
         password_hash,
     };
-    let row = db(state, move |c| users::insert(c, new)).await.map_err(|e| match e {
-        AppError::Conflict { .. } => AppError::conflict("email", "an account with this e-mail already exists"),
-        other => other,
-    })?;
+    let row = db(state, move |c| users::insert(c, new))
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { .. } => {
+                AppError::conflict("email", "an account with this e-mail already exists")
+            }
+            other => other,
+        })?;
     tracing::info!(user.id = row.id, by = s.scope.user_id, "account created");
     Ok(UserView::from_row(&row))
 }
 
 /// Edits an account in a program the caller administers.
-pub async fn update_user(state: &AppState, s: &Session, id: i64, patch: UserPatch) -> AppResult<UserView> {
+pub async fn update_user(
+    state: &AppState,
+    s: &Session,
+    id: i64,
+    patch: UserPatch,
+) -> AppResult<UserView> {
     let (_, r) = load_user_ref(state, id).await?;
     if !s.scope.can_manage_user(&r) {
         return Err(refuse(s.scope.can_view_user(&r)));
@@ -427,8 +557,16 @@ pub async fn update_user(state: &AppState, s: &Session, id: i64, patch: UserPatc
         return Err(Invalid::new("active", "you cannot deactivate your own account").into());
     }
     let mut changes = UserChanges {
-        display_name: patch.display_name.as_deref().map(parse_display_name).transpose()?,
-        credential: patch.credential.as_deref().map(|c| parse_credential(Some(c))).transpose()?,
+        display_name: patch
+            .display_name
+            .as_deref()
+            .map(parse_display_name)
+            .transpose()?,
+        credential: patch
+            .credential
+            .as_deref()
+            .map(|c| parse_credential(Some(c)))
+            .transpose()?,
         active: patch.active,
         password_hash: None,
     };
@@ -436,16 +574,29 @@ pub async fn update_user(state: &AppState, s: &Session, id: i64, patch: UserPatc
         check_new_password(&password)?;
         changes.password_hash = Some(cpu(move || password::hash(&password)).await??);
     }
-    if changes.display_name.is_none() && changes.credential.is_none() && changes.active.is_none() && changes.password_hash.is_none() {
-        return Err(AppError::bad_request(None, "nothing to change: give at least one field"));
+    if changes.display_name.is_none()
+        && changes.credential.is_none()
+        && changes.active.is_none()
+        && changes.password_hash.is_none()
+    {
+        return Err(AppError::bad_request(
+            None,
+            "nothing to change: give at least one field",
+        ));
     }
-    let row = db(state, move |c| users::update(c, id, changes)).await.map_err(not_found("user"))?;
+    let row = db(state, move |c| users::update(c, id, changes))
+        .await
+        .map_err(not_found("user"))?;
     tracing::info!(user.id = id, by = s.scope.user_id, "account updated");
     Ok(UserView::from_row(&row))
 }
 
 /// Changes the caller's own password after checking the current one.
-pub async fn change_own_password(state: &AppState, s: &Session, input: PasswordChange) -> AppResult<()> {
+pub async fn change_own_password(
+    state: &AppState,
+    s: &Session,
+    input: PasswordChange,
+) -> AppResult<()> {
     check_new_password(&input.new_password).map_err(|e| Invalid::new("new_password", e.message))?;
     let id = s.scope.user_id;
     let row = db(state, move |c| users::find(c, id)).await?;
@@ -456,7 +607,10 @@ pub async fn change_own_password(state: &AppState, s: &Session, input: PasswordC
     }
     let new = input.new_password;
     let hash = cpu(move || password::hash(&new)).await??;
-    let changes = UserChanges { password_hash: Some(hash), ..Default::default() };
+    let changes = UserChanges {
+        password_hash: Some(hash),
+        ..Default::default()
+    };
     db(state, move |c| users::update(c, id, changes)).await?;
     tracing::info!(user.id = id, "password changed");
     Ok(())

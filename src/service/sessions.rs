@@ -53,7 +53,8 @@ const BAD_CREDENTIALS: &str = "e-mail or password is incorrect";
 /// Checks credentials and issues a token. A wrong password, an unknown e-mail
 /// and an inactive account give the same answer in about the same time.
 pub async fn login(state: &AppState, input: LoginInput) -> AppResult<LoginOutput> {
-    let email = parse_email(&input.email).map_err(|_| AppError::Unauthorized(BAD_CREDENTIALS.into()))?;
+    let email =
+        parse_email(&input.email).map_err(|_| AppError::Unauthorized(BAD_CREDENTIALS.into()))?;
     if input.password.is_empty() || input.password.chars().count() > MAX_PASSWORD_CHARS {
         return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
     }
@@ -92,10 +93,14 @@ pub async fn logout(state: &AppState, session: &Session) -> AppResult<()> {
 /// account or a revoked token stops working at once.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Session> {
     let claims = state.keys.verify(token).map_err(|e| match e {
-        TokenError::Expired => AppError::Unauthorized("your sign-in has expired; sign in again".into()),
+        TokenError::Expired => {
+            AppError::Unauthorized("your sign-in has expired; sign in again".into())
+        }
         TokenError::Invalid => AppError::Unauthorized("the sign-in token is not valid".into()),
     })?;
-    let user_id = claims.user_id().map_err(|_| AppError::Unauthorized("the sign-in token is not valid".into()))?;
+    let user_id = claims
+        .user_id()
+        .map_err(|_| AppError::Unauthorized("the sign-in token is not valid".into()))?;
     let jti = claims.jti.clone();
     let loaded = db(state, move |c| {
         if tokens::is_revoked(c, &jti)? {
@@ -106,19 +111,25 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Session> {
             Err(crate::store::StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let (admin_of, cohorts) = users::scope_of(c, user_id)?;
-        Ok(Some((user, admin_of, cohorts)))
+        let rows = users::scope_of(c, user_id)?;
+        Ok(Some((user, rows.admin_of, rows.cohorts)))
     })
     .await?;
     let Some((user, admin_of, cohorts)) = loaded.filter(|(u, _, _)| u.active) else {
-        return Err(AppError::Unauthorized("you are signed out; sign in again".into()));
+        return Err(AppError::Unauthorized(
+            "you are signed out; sign in again".into(),
+        ));
     };
     let view = UserView::from_row(&user);
     let scope = Scope {
         user_id: user.id,
         role: view.role,
         program_id: user.program_id,
-        admin_of: if view.role == Role::ProgramAdmin { admin_of } else { Vec::new() },
+        admin_of: if view.role == Role::ProgramAdmin {
+            admin_of
+        } else {
+            Vec::new()
+        },
         cohorts: cohorts
             .into_iter()
             .filter_map(|(id, part)| part.parse().ok().map(|p| (id, p)))
@@ -146,8 +157,16 @@ pub async fn me(state: &AppState, session: &Session) -> AppResult<MeView> {
     let cohorts = memberships
         .iter()
         .filter_map(|row| {
-            let role = session.scope.cohorts.iter().find(|(id, _)| *id == row.id)?.1;
-            Some(Membership { cohort: row.into(), role })
+            let role = session
+                .scope
+                .cohorts
+                .iter()
+                .find(|(id, _)| *id == row.id)?
+                .1;
+            Some(Membership {
+                cohort: row.into(),
+                role,
+            })
         })
         .collect();
     Ok(MeView {

@@ -73,7 +73,11 @@ pub fn find(conn: &mut DbConn, id: i64) -> StoreResult<CohortRow> {
 }
 
 /// Lists a program's cohorts, newest term first; `only` narrows to some ids.
-pub fn list(conn: &mut DbConn, program_id: i64, only: Option<&[i64]>) -> StoreResult<Vec<CohortRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    program_id: i64,
+    only: Option<&[i64]>,
+) -> StoreResult<Vec<CohortRow>> {
     with_conn!(conn, c => {
         let mut query = cohorts::table
             .filter(cohorts::program_id.eq(program_id))
@@ -106,7 +110,12 @@ pub fn roster(conn: &mut DbConn, cohort_id: i64) -> StoreResult<Vec<(EnrolmentRo
 }
 
 /// Enrols a user; enrolling twice is a conflict.
-pub fn enrol(conn: &mut DbConn, cohort_id: i64, user_id: i64, role: &str) -> StoreResult<EnrolmentRow> {
+pub fn enrol(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    user_id: i64,
+    role: &str,
+) -> StoreResult<EnrolmentRow> {
     let at = now();
     write_tx!(conn, c => {
         Ok(diesel::insert_into(enrolments::table)

@@ -36,7 +36,8 @@ impl Manager {
         match &self.database {
             Database::Sqlite(path) => {
                 let url = path.to_string_lossy();
-                let mut conn = SqliteConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    SqliteConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
@@ -80,10 +81,10 @@ impl ManageConnection for Manager {
 
 /// Builds the pool, creating the SQLite file's directory if needed.
 pub fn build_pool(database: &Database, size: u32) -> anyhow::Result<Pool> {
-    if let Database::Sqlite(path) = database {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
+    if let Database::Sqlite(path) = database
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)?;
     }
     let manager = Manager {
         database: database.clone(),

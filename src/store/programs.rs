@@ -28,7 +28,11 @@ pub struct ProgramFields {
 }
 
 /// Creates a program administered by `admin_id`.
-pub fn insert(conn: &mut DbConn, fields: &ProgramFields, admin_id: Option<i64>) -> StoreResult<ProgramRow> {
+pub fn insert(
+    conn: &mut DbConn,
+    fields: &ProgramFields,
+    admin_id: Option<i64>,
+) -> StoreResult<ProgramRow> {
     let at = now();
     write_tx!(conn, c => {
         let row: ProgramRow = diesel::insert_into(programs::table)

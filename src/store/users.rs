@@ -140,8 +140,14 @@ pub fn list(conn: &mut DbConn, filter: &UserFilter) -> StoreResult<Vec<UserRow>>
     })
 }
 
-/// Programs a user administers and the cohorts they are enrolled in.
-pub fn scope_of(conn: &mut DbConn, user_id: i64) -> StoreResult<(Vec<i64>, Vec<(i64, String)>)> {
+/// Programs a user administers, and the cohorts they are enrolled in with their part.
+pub struct ScopeRows {
+    pub admin_of: Vec<i64>,
+    pub cohorts: Vec<(i64, String)>,
+}
+
+/// Loads what a user's rights depend on.
+pub fn scope_of(conn: &mut DbConn, user_id: i64) -> StoreResult<ScopeRows> {
     with_conn!(conn, c => {
         let admin_of = program_admins::table
             .filter(program_admins::user_id.eq(user_id))
@@ -153,7 +159,7 @@ pub fn scope_of(conn: &mut DbConn, user_id: i64) -> StoreResult<(Vec<i64>, Vec<(
             .select((enrolments::cohort_id, enrolments::role))
             .order(enrolments::cohort_id.asc())
             .load(c)?;
-        Ok((admin_of, cohorts))
+        Ok(ScopeRows { admin_of, cohorts })
     })
 }
 

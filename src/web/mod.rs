@@ -51,14 +51,25 @@ impl Chrome {
     /// The chrome for a signed-in page at `path`.
     pub fn for_session(s: &session::PageSession, path: &str, notice: Option<&str>) -> Self {
         let links: &[(&'static str, &'static str)] = match s.user.role {
-            Role::ProgramAdmin => &[("/dashboard", "Dashboard"), ("/admin/programs", "Programs"), ("/admin/users", "Accounts"), ("/account", "My account")],
-            Role::Supervisor | Role::Student => &[("/dashboard", "Dashboard"), ("/account", "My account")],
+            Role::ProgramAdmin => &[
+                ("/dashboard", "Dashboard"),
+                ("/admin/programs", "Programs"),
+                ("/admin/users", "Accounts"),
+                ("/account", "My account"),
+            ],
+            Role::Supervisor | Role::Student => {
+                &[("/dashboard", "Dashboard"), ("/account", "My account")]
+            }
         };
         Chrome {
             user: Some(s.user.clone()),
             nav: links
                 .iter()
-                .map(|&(href, label)| NavLink { href, label, current: path == href || (href != "/dashboard" && path.starts_with(href)) })
+                .map(|&(href, label)| NavLink {
+                    href,
+                    label,
+                    current: path == href || (href != "/dashboard" && path.starts_with(href)),
+                })
                 .collect(),
             csrf: s.csrf.clone(),
             notice: notice.and_then(notice_text),
@@ -67,7 +78,12 @@ impl Chrome {
 
     /// The chrome for a page shown before sign-in.
     pub fn anonymous() -> Self {
-        Chrome { user: None, nav: Vec::new(), csrf: String::new(), notice: None }
+        Chrome {
+            user: None,
+            nav: Vec::new(),
+            csrf: String::new(),
+            notice: None,
+        }
     }
 }
 
@@ -106,12 +122,17 @@ impl FormState {
             (_, Some(field)) => format!("{}: {}", field_label(field), err),
             _ => err.to_string(),
         };
-        Self { form, message: Some(message) }
+        Self {
+            form,
+            message: Some(message),
+        }
     }
 
     /// The message for `form`, if it failed.
     pub fn error_for(&self, form: &str) -> Option<&str> {
-        (self.form == form).then_some(self.message.as_deref()).flatten()
+        (self.form == form)
+            .then_some(self.message.as_deref())
+            .flatten()
     }
 }
 
@@ -167,7 +188,9 @@ impl ResponseError for PageError {
         match self {
             PageError::SignIn { next } => {
                 let target = format!("/login?next={}", urlencode(next));
-                HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish()
             }
             PageError::App(e) => {
                 if let AppError::Internal(inner) = e {
@@ -180,7 +203,11 @@ impl ResponseError for PageError {
                     s if s.is_client_error() => "That did not work",
                     _ => "Something went wrong",
                 };
-                let page = ErrorPage { chrome: Chrome::anonymous(), heading, message: e.to_string() };
+                let page = ErrorPage {
+                    chrome: Chrome::anonymous(),
+                    heading,
+                    message: e.to_string(),
+                };
                 html(e.status_code(), &page)
             }
         }
@@ -190,17 +217,23 @@ impl ResponseError for PageError {
 /// Renders a template with a status.
 pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
-        Ok(body) => HttpResponse::build(status).content_type(ContentType::html()).body(body),
+        Ok(body) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .body(body),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            HttpResponse::InternalServerError().content_type(ContentType::plaintext()).body("internal error")
+            HttpResponse::InternalServerError()
+                .content_type(ContentType::plaintext())
+                .body("internal error")
         }
     }
 }
 
 /// A 303 redirect after a successful form post.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// Percent-encodes a query value.
@@ -208,7 +241,9 @@ pub fn urlencode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

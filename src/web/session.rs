@@ -59,7 +59,10 @@ impl FromRequest for PageSession {
             };
             let sign_in = || PageError::SignIn { next: next.clone() };
             let state = app_state(&req)?;
-            let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).ok_or_else(sign_in)?;
+            let token = req
+                .cookie(SESSION_COOKIE)
+                .map(|c| c.value().to_owned())
+                .ok_or_else(sign_in)?;
             let session = match sessions::authenticate(&state, &token).await {
                 Ok(s) => s,
                 Err(AppError::Unauthorized(_)) => return Err(sign_in()),

@@ -10,7 +10,8 @@ async fn login_returns_token_expiry_and_user() {
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert!(body["token"].as_str().unwrap().split('.').count() == 3);
-    let expires: chrono::DateTime<chrono::Utc> = body["expires_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        body["expires_at"].as_str().unwrap().parse().unwrap();
     let minutes = (expires - chrono::Utc::now()).num_minutes();
     assert!((55..=60).contains(&minutes), "expiry {minutes} min");
     assert_eq!(body["user"]["email"], "student1@demo.example");
@@ -21,7 +22,8 @@ async fn login_returns_token_expiry_and_user() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_look_the_same() {
     let app = spawn_app().await;
-    let (s1, wrong) = status_json(app.login("student1@demo.example", "not-the-password").await).await;
+    let (s1, wrong) =
+        status_json(app.login("student1@demo.example", "not-the-password").await).await;
     let (s2, unknown) = status_json(app.login("nobody@demo.example", "practicum-demo").await).await;
     let (s3, malformed) = status_json(app.login("not-an-email", "practicum-demo").await).await;
     assert_eq!((s1, s2, s3), (401, 401, 401));
@@ -49,7 +51,13 @@ async fn me_requires_a_valid_bearer_token() {
     assert_eq!(me["cohorts"][0]["cohort"]["status"], "current");
 
     for bad in ["Basic abc", "Bearer", "Bearer not.a.jwt"] {
-        let res = app.client.get(app.url("/api/v1/me")).header("authorization", bad).send().await.unwrap();
+        let res = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .header("authorization", bad)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{bad}");
     }
 }
@@ -58,7 +66,11 @@ async fn me_requires_a_valid_bearer_token() {
 async fn logout_revokes_the_token() {
     let app = spawn_app().await;
     let token = app.token("student2@demo.example").await;
-    let res = app.request(Method::POST, "/api/v1/auth/logout", &token).send().await.unwrap();
+    let res = app
+        .request(Method::POST, "/api/v1/auth/logout", &token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     let (status, body) = app.get_json("/api/v1/me", &token).await;
     assert_eq!(status, 401);
@@ -99,7 +111,12 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
     let mut elevated = claims.clone();
     elevated["role"] = json!("program_admin");
     elevated["sub"] = json!("1");
-    let tampered = format!("{}.{}.{}", parts[0], b64.encode(elevated.to_string()), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(elevated.to_string()),
+        parts[2]
+    );
 
     let hs256 = json!({"alg": "HS256", "typ": "JWT"});
     let mut expired = claims.clone();
@@ -108,11 +125,20 @@ async fn forged_expired_and_tampered_tokens_are_refused() {
     let mut other_issuer = claims.clone();
     other_issuer["iss"] = json!("evil");
     let cases = [
-        ("alg none", forge(&elevated, &json!({"alg": "none", "typ": "JWT"}), b"")),
-        ("wrong key", forge(&claims, &hs256, b"a-completely-different-secret-of-32+b")),
+        (
+            "alg none",
+            forge(&elevated, &json!({"alg": "none", "typ": "JWT"}), b""),
+        ),
+        (
+            "wrong key",
+            forge(&claims, &hs256, b"a-completely-different-secret-of-32+b"),
+        ),
         ("tampered", tampered),
         ("expired (wrong key too)", forge(&expired, &hs256, b"x")),
-        ("other issuer (wrong key too)", forge(&other_issuer, &hs256, b"x")),
+        (
+            "other issuer (wrong key too)",
+            forge(&other_issuer, &hs256, b"x"),
+        ),
     ];
     for (name, forged) in cases {
         let (status, body) = app.get_json("/api/v1/me", &forged).await;
@@ -128,18 +154,40 @@ async fn expired_tokens_are_refused_with_a_clear_message() {
     let app = spawn_app().await;
     let secret = match &app.storage {
         crate::common::Storage::Sqlite(dir) => hex_secret(&dir.path().join("jwt-secret")),
-        crate::common::Storage::Postgres { .. } => b"test-secret-test-secret-test-secret-0123".to_vec(),
+        crate::common::Storage::Postgres { .. } => {
+            b"test-secret-test-secret-test-secret-0123".to_vec()
+        }
     };
     let keys = practicum::auth::JwtKeys::new(&secret, 60);
     let ids = app.demo_ids().await;
     let (old, _) = keys
-        .issue(ids.student1_id, practicum::practicum::accounts::Role::Student, chrono::Utc::now() - chrono::Duration::hours(3))
+        .issue(
+            ids.student1_id,
+            practicum::practicum::accounts::Role::Student,
+            chrono::Utc::now() - chrono::Duration::hours(3),
+        )
         .unwrap();
     let (status, body) = app.get_json("/api/v1/me", &old).await;
     assert_eq!(status, 401);
-    assert!(body["error"]["message"].as_str().unwrap().contains("expired"), "{body}");
-    let (fresh, _) = keys.issue(ids.student1_id, practicum::practicum::accounts::Role::Student, chrono::Utc::now()).unwrap();
-    assert_eq!(app.get_json("/api/v1/me", &fresh).await.0, 200, "same secret, fresh token works");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{body}"
+    );
+    let (fresh, _) = keys
+        .issue(
+            ids.student1_id,
+            practicum::practicum::accounts::Role::Student,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        app.get_json("/api/v1/me", &fresh).await.0,
+        200,
+        "same secret, fresh token works"
+    );
 }
 
 fn hex_secret(path: &std::path::Path) -> Vec<u8> {
@@ -157,14 +205,40 @@ async fn deactivated_accounts_lose_access_at_once() {
     let admin = app.token("admin@demo.example").await;
     let student = app.token("student3@demo.example").await;
     let (_, users) = app.get_json("/api/v1/users?role=student", &admin).await;
-    let id = users.as_array().unwrap().iter().find(|u| u["email"] == "student3@demo.example").unwrap()["id"].as_i64().unwrap();
-    let (status, body) = app.send_json(Method::PATCH, &format!("/api/v1/users/{id}"), &admin, &json!({"active": false})).await;
+    let id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "student3@demo.example")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &admin,
+            &json!({"active": false}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["active"], false);
     assert_eq!(app.get_json("/api/v1/me", &student).await.0, 401);
-    assert_eq!(app.login("student3@demo.example", "practicum-demo").await.status(), 401);
+    assert_eq!(
+        app.login("student3@demo.example", "practicum-demo")
+            .await
+            .status(),
+        401
+    );
     // An admin cannot lock themselves out.
-    let (status, body) = app.send_json(Method::PATCH, &format!("/api/v1/users/{}", ids.admin_id), &admin, &json!({"active": false})).await;
+    let (status, body) = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", ids.admin_id),
+            &admin,
+            &json!({"active": false}),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "active");
 }
@@ -174,12 +248,22 @@ async fn password_change_needs_the_current_password() {
     let app = spawn_app().await;
     let token = app.token("student4@demo.example").await;
     let (status, body) = app
-        .send_json(Method::POST, "/api/v1/me/password", &token, &json!({"current_password": "wrong", "new_password": "a brand new passphrase"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/me/password",
+            &token,
+            &json!({"current_password": "wrong", "new_password": "a brand new passphrase"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "current_password");
     let (status, body) = app
-        .send_json(Method::POST, "/api/v1/me/password", &token, &json!({"current_password": "practicum-demo", "new_password": "short"}))
+        .send_json(
+            Method::POST,
+            "/api/v1/me/password",
+            &token,
+            &json!({"current_password": "practicum-demo", "new_password": "short"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "new_password");
@@ -187,8 +271,18 @@ async fn password_change_needs_the_current_password() {
         .send_json(Method::POST, "/api/v1/me/password", &token, &json!({"current_password": "practicum-demo", "new_password": "a brand new passphrase"}))
         .await;
     assert_eq!(status, 204);
-    assert_eq!(app.login("student4@demo.example", "practicum-demo").await.status(), 401);
-    assert_eq!(app.login("student4@demo.example", "a brand new passphrase").await.status(), 200);
+    assert_eq!(
+        app.login("student4@demo.example", "practicum-demo")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login("student4@demo.example", "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -196,7 +290,8 @@ async fn cookie_authenticated_api_writes_need_the_csrf_header() {
     let app = spawn_app().await;
     // Sign in through the page so the client holds the session cookie.
     crate::pages::sign_in_page(&app, "admin@demo.example").await;
-    let (status, _) = status_json(app.client.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+    let (status, _) =
+        status_json(app.client.get(app.url("/api/v1/me")).send().await.unwrap()).await;
     assert_eq!(status, 200, "cookie works for reads");
     let res = app
         .client
@@ -205,8 +300,15 @@ async fn cookie_authenticated_api_writes_need_the_csrf_header() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403, "cookie write without CSRF header is refused");
+    assert_eq!(
+        res.status(),
+        403,
+        "cookie write without CSRF header is refused"
+    );
     let admin = app.token("admin@demo.example").await;
     let (_, programs) = app.get_json("/api/v1/programs", &admin).await;
-    assert!(!programs.to_string().contains("Via cookie"), "nothing was created");
+    assert!(
+        !programs.to_string().contains("Via cookie"),
+        "nothing was created"
+    );
 }

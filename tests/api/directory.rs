@@ -8,7 +8,12 @@ async fn admin_creates_and_edits_programs() {
     let app = spawn_app().await;
     let admin = app.token("admin@demo.example").await;
     let (status, created) = app
-        .send_json(Method::POST, "/api/v1/programs", &admin, &json!({"name": "Evening Track", "ppe_hours_required": 60, "pass_threshold_pct": 85}))
+        .send_json(
+            Method::POST,
+            "/api/v1/programs",
+            &admin,
+            &json!({"name": "Evening Track", "ppe_hours_required": 60, "pass_threshold_pct": 85}),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().unwrap();
@@ -16,33 +21,65 @@ async fn admin_creates_and_edits_programs() {
 
     let (status, listed) = app.get_json("/api/v1/programs", &admin).await;
     assert_eq!(status, 200);
-    let names: Vec<&str> = listed.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Demo Coding Certificate", "Evening Track"]);
 
-    let (status, edited) = app.send_json(Method::PATCH, &format!("/api/v1/programs/{id}"), &admin, &json!({"pass_threshold_pct": 90})).await;
+    let (status, edited) = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            &admin,
+            &json!({"pass_threshold_pct": 90}),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(edited["pass_threshold_pct"], 90);
     assert_eq!(edited["name"], "Evening Track", "untouched fields stay");
 
     let (status, body) = app
-        .send_json(Method::POST, "/api/v1/programs", &admin, &json!({"name": "evening track ", "ppe_hours_required": 1, "pass_threshold_pct": 1}))
+        .send_json(
+            Method::POST,
+            "/api/v1/programs",
+            &admin,
+            &json!({"name": "evening track ", "ppe_hours_required": 1, "pass_threshold_pct": 1}),
+        )
         .await;
     // Names are unique as typed after trimming; a different case is a different name.
     assert_eq!(status, 201, "{body}");
     let (status, body) = app
-        .send_json(Method::POST, "/api/v1/programs", &admin, &json!({"name": "Evening Track", "ppe_hours_required": 1, "pass_threshold_pct": 1}))
+        .send_json(
+            Method::POST,
+            "/api/v1/programs",
+            &admin,
+            &json!({"name": "Evening Track", "ppe_hours_required": 1, "pass_threshold_pct": 1}),
+        )
         .await;
     assert_eq!(status, 409);
     assert_error(&body, "conflict");
     assert_eq!(body["error"]["field"], "name");
 
     let (status, body) = app
-        .send_json(Method::PATCH, &format!("/api/v1/programs/{id}"), &admin, &json!({"pass_threshold_pct": 101}))
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/programs/{id}"),
+            &admin,
+            &json!({"pass_threshold_pct": 101}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "pass_threshold_pct");
-    let (_, after) = app.get_json(&format!("/api/v1/programs/{id}"), &admin).await;
-    assert_eq!(after["pass_threshold_pct"], 90, "a refused edit changes nothing");
+    let (_, after) = app
+        .get_json(&format!("/api/v1/programs/{id}"), &admin)
+        .await;
+    assert_eq!(
+        after["pass_threshold_pct"], 90,
+        "a refused edit changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -52,30 +89,55 @@ async fn admin_manages_cohorts() {
     let admin = app.token("admin@demo.example").await;
     let path = format!("/api/v1/programs/{}/cohorts", ids.program_id);
     let (status, cohort) = app
-        .send_json(Method::POST, &path, &admin, &json!({"name": "Spring 2027", "term_start": "2027-01-11", "term_end": "2027-05-14"}))
+        .send_json(
+            Method::POST,
+            &path,
+            &admin,
+            &json!({"name": "Spring 2027", "term_start": "2027-01-11", "term_end": "2027-05-14"}),
+        )
         .await;
     assert_eq!(status, 201, "{cohort}");
     assert_eq!(cohort["status"], "upcoming");
     let id = cohort["id"].as_i64().unwrap();
 
     let (status, body) = app
-        .send_json(Method::POST, &path, &admin, &json!({"name": "Backwards", "term_start": "2027-05-14", "term_end": "2027-01-11"}))
+        .send_json(
+            Method::POST,
+            &path,
+            &admin,
+            &json!({"name": "Backwards", "term_start": "2027-05-14", "term_end": "2027-01-11"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "term_end");
     let (status, body) = app
-        .send_json(Method::POST, &path, &admin, &json!({"name": "Bad date", "term_start": "2027-02-30", "term_end": "2027-05-14"}))
+        .send_json(
+            Method::POST,
+            &path,
+            &admin,
+            &json!({"name": "Bad date", "term_start": "2027-02-30", "term_end": "2027-05-14"}),
+        )
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "term_start");
     let (status, body) = app
-        .send_json(Method::POST, &path, &admin, &json!({"name": "Spring 2027", "term_start": "2027-01-11", "term_end": "2027-05-14"}))
+        .send_json(
+            Method::POST,
+            &path,
+            &admin,
+            &json!({"name": "Spring 2027", "term_start": "2027-01-11", "term_end": "2027-05-14"}),
+        )
         .await;
     assert_eq!(status, 409);
     assert_eq!(body["error"]["field"], "name");
 
     let (status, edited) = app
-        .send_json(Method::PATCH, &format!("/api/v1/cohorts/{id}"), &admin, &json!({"term_end": "2027-05-21"}))
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/cohorts/{id}"),
+            &admin,
+            &json!({"term_end": "2027-05-21"}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(edited["term_end"], "2027-05-21");
@@ -103,7 +165,12 @@ async fn admin_manages_accounts_and_enrolments() {
     assert_eq!(status, 201, "{user}");
     assert_eq!(user["email"], "new.student@school.example");
     let uid = user["id"].as_i64().unwrap();
-    assert_eq!(app.login("new.student@school.example", "a long enough password").await.status(), 200);
+    assert_eq!(
+        app.login("new.student@school.example", "a long enough password")
+            .await
+            .status(),
+        200
+    );
 
     let (status, body) = app
         .send_json(
@@ -128,38 +195,94 @@ async fn admin_manages_accounts_and_enrolments() {
     assert_eq!(body["error"]["field"], "password");
 
     let roster_path = format!("/api/v1/cohorts/{}/enrolments", ids.cohort_id);
-    let (status, enrolment) = app.send_json(Method::POST, &roster_path, &admin, &json!({"user_id": uid, "role": "student"})).await;
+    let (status, enrolment) = app
+        .send_json(
+            Method::POST,
+            &roster_path,
+            &admin,
+            &json!({"user_id": uid, "role": "student"}),
+        )
+        .await;
     assert_eq!(status, 201, "{enrolment}");
     assert_eq!(enrolment["user"]["id"], uid);
-    let (status, body) = app.send_json(Method::POST, &roster_path, &admin, &json!({"user_id": uid, "role": "student"})).await;
+    let (status, body) = app
+        .send_json(
+            Method::POST,
+            &roster_path,
+            &admin,
+            &json!({"user_id": uid, "role": "student"}),
+        )
+        .await;
     assert_eq!(status, 409, "{body}");
     let (status, body) = app
-        .send_json(Method::POST, &roster_path, &admin, &json!({"user_id": ids.student2_id, "role": "supervisor"}))
+        .send_json(
+            Method::POST,
+            &roster_path,
+            &admin,
+            &json!({"user_id": ids.student2_id, "role": "supervisor"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "role");
-    let (status, body) = app.send_json(Method::POST, &roster_path, &admin, &json!({"user_id": 999_999, "role": "student"})).await;
+    let (status, body) = app
+        .send_json(
+            Method::POST,
+            &roster_path,
+            &admin,
+            &json!({"user_id": 999_999, "role": "student"}),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "user_id");
 
     let (_, roster) = app.get_json(&roster_path, &admin).await;
     let roster = roster.as_array().unwrap();
-    assert_eq!(roster.len(), 7, "supervisor + 5 demo students + new student");
+    assert_eq!(
+        roster.len(),
+        7,
+        "supervisor + 5 demo students + new student"
+    );
     assert_eq!(roster[0]["role"], "supervisor", "supervisors first");
 
-    let res = app.request(Method::DELETE, &format!("{roster_path}/{uid}"), &admin).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &format!("{roster_path}/{uid}"), &admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
-    let res = app.request(Method::DELETE, &format!("{roster_path}/{uid}"), &admin).send().await.unwrap();
+    let res = app
+        .request(Method::DELETE, &format!("{roster_path}/{uid}"), &admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let (_, roster) = app.get_json(&roster_path, &admin).await;
     assert_eq!(roster.as_array().unwrap().len(), 6);
 
     let (status, edited) = app
-        .send_json(Method::PATCH, &format!("/api/v1/users/{uid}"), &admin, &json!({"display_name": "Renamed", "credential": "CCA"}))
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{uid}"),
+            &admin,
+            &json!({"display_name": "Renamed", "credential": "CCA"}),
+        )
         .await;
     assert_eq!(status, 200);
-    assert_eq!((edited["display_name"].as_str(), edited["credential"].as_str()), (Some("Renamed"), Some("CCA")));
-    let (status, _) = app.send_json(Method::PATCH, &format!("/api/v1/users/{uid}"), &admin, &json!({})).await;
+    assert_eq!(
+        (
+            edited["display_name"].as_str(),
+            edited["credential"].as_str()
+        ),
+        (Some("Renamed"), Some("CCA"))
+    );
+    let (status, _) = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/users/{uid}"),
+            &admin,
+            &json!({}),
+        )
+        .await;
     assert_eq!(status, 400, "an empty patch is refused");
 }
 
@@ -169,9 +292,20 @@ async fn user_lists_are_scoped_and_paged() {
     let admin = app.token("admin@demo.example").await;
     let (_, all) = app.get_json("/api/v1/users", &admin).await;
     assert_eq!(all.as_array().unwrap().len(), 7);
-    let (_, students) = app.get_json("/api/v1/users?role=student&limit=2&offset=1", &admin).await;
-    let names: Vec<&str> = students.as_array().unwrap().iter().map(|u| u["display_name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["Student Four", "Student One"], "ordered by name, paged");
+    let (_, students) = app
+        .get_json("/api/v1/users?role=student&limit=2&offset=1", &admin)
+        .await;
+    let names: Vec<&str> = students
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["display_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Student Four", "Student One"],
+        "ordered by name, paged"
+    );
     let (status, body) = app.get_json("/api/v1/users?limit=0", &admin).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "limit");

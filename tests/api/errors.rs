@@ -18,10 +18,30 @@ async fn malformed_bodies_get_clear_errors_and_change_nothing() {
             .send()
     };
     let cases: [(&str, u16, &str, Option<&str>); 6] = [
-        (r#"{"name": "X", "ppe_hours_required": 10"#, 400, "bad_request", None),
-        (r#"{"name": "X", "ppe_hours_required": "ten", "pass_threshold_pct": 80}"#, 400, "bad_request", Some("ppe_hours_required")),
-        (r#"{"name": "X", "pass_threshold_pct": 80}"#, 400, "bad_request", Some("ppe_hours_required")),
-        (r#"{"name": "X", "ppe_hours_required": 10, "pass_threshold_pct": 80, "owner": 1}"#, 400, "bad_request", Some("owner")),
+        (
+            r#"{"name": "X", "ppe_hours_required": 10"#,
+            400,
+            "bad_request",
+            None,
+        ),
+        (
+            r#"{"name": "X", "ppe_hours_required": "ten", "pass_threshold_pct": 80}"#,
+            400,
+            "bad_request",
+            Some("ppe_hours_required"),
+        ),
+        (
+            r#"{"name": "X", "pass_threshold_pct": 80}"#,
+            400,
+            "bad_request",
+            Some("ppe_hours_required"),
+        ),
+        (
+            r#"{"name": "X", "ppe_hours_required": 10, "pass_threshold_pct": 80, "owner": 1}"#,
+            400,
+            "bad_request",
+            Some("owner"),
+        ),
         (r#"[1, 2, 3]"#, 400, "bad_request", None),
         ("", 400, "bad_request", None),
     ];
@@ -44,13 +64,21 @@ async fn malformed_bodies_get_clear_errors_and_change_nothing() {
     assert_eq!(status, 415);
     assert_error(&json, "unsupported_media_type");
 
-    let huge = json!({"name": "x".repeat(300 * 1024), "ppe_hours_required": 1, "pass_threshold_pct": 1});
-    let (status, json) = app.send_json(Method::POST, "/api/v1/programs", &admin, &huge).await;
+    let huge =
+        json!({"name": "x".repeat(300 * 1024), "ppe_hours_required": 1, "pass_threshold_pct": 1});
+    let (status, json) = app
+        .send_json(Method::POST, "/api/v1/programs", &admin, &huge)
+        .await;
     assert_eq!(status, 413);
     assert_error(&json, "payload_too_large");
 
     let (status, json) = app
-        .send_json(Method::POST, "/api/v1/programs", &admin, &json!({"name": "   ", "ppe_hours_required": 10, "pass_threshold_pct": 80}))
+        .send_json(
+            Method::POST,
+            "/api/v1/programs",
+            &admin,
+            &json!({"name": "   ", "ppe_hours_required": 10, "pass_threshold_pct": 80}),
+        )
         .await;
     assert_eq!(status, 422);
     assert_error(&json, "validation_failed");
@@ -64,7 +92,12 @@ async fn malformed_bodies_get_clear_errors_and_change_nothing() {
 async fn unknown_ids_routes_and_bad_paths() {
     let app = spawn_app().await;
     let admin = app.token("admin@demo.example").await;
-    for path in ["/api/v1/programs/987654", "/api/v1/cohorts/987654", "/api/v1/users/987654", "/api/v1/cohorts/987654/enrolments"] {
+    for path in [
+        "/api/v1/programs/987654",
+        "/api/v1/cohorts/987654",
+        "/api/v1/users/987654",
+        "/api/v1/cohorts/987654/enrolments",
+    ] {
         let (status, json) = app.get_json(path, &admin).await;
         assert_eq!(status, 404, "{path}");
         assert_error(&json, "not_found");
@@ -76,7 +109,14 @@ async fn unknown_ids_routes_and_bad_paths() {
     let (status, json) = app.get_json("/api/v1/no-such-thing", &admin).await;
     assert_eq!(status, 404);
     assert_error(&json, "not_found");
-    let (status, json) = app.send_json(Method::PATCH, "/api/v1/programs/987654", &admin, &json!({"name": "X"})).await;
+    let (status, json) = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/programs/987654",
+            &admin,
+            &json!({"name": "X"}),
+        )
+        .await;
     assert_eq!(status, 404, "{json}");
     assert_error(&json, "not_found");
 }
@@ -84,11 +124,23 @@ async fn unknown_ids_routes_and_bad_paths() {
 #[tokio::test]
 async fn login_body_errors_follow_the_contract() {
     let app = spawn_app().await;
-    let res = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": "a@b.example"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "a@b.example"}))
+        .send()
+        .await
+        .unwrap();
     let (status, body) = status_json(res).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "password");
-    let res = app.client.post(app.url("/api/v1/auth/login")).json(&json!({"email": 5, "password": "x"})).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": 5, "password": "x"}))
+        .send()
+        .await
+        .unwrap();
     let (status, body): (u16, Value) = status_json(res).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "email");

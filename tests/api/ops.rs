@@ -5,9 +5,11 @@ use crate::common::{spawn_app, status_json};
 #[tokio::test]
 async fn health_and_readiness() {
     let app = spawn_app().await;
-    let (status, body) = status_json(app.client.get(app.url("/healthz")).send().await.unwrap()).await;
+    let (status, body) =
+        status_json(app.client.get(app.url("/healthz")).send().await.unwrap()).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
-    let (status, body) = status_json(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
+    let (status, body) =
+        status_json(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ready")));
     assert_eq!(body["database"], "ok");
 }
@@ -29,20 +31,42 @@ async fn metrics_count_requests_in_prometheus_format() {
     for _ in 0..3 {
         app.client.get(app.url("/healthz")).send().await.unwrap();
     }
-    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let line = text
         .lines()
-        .find(|l| l.starts_with("practicum_http_requests_total") && l.contains("endpoint=\"/healthz\"") && l.contains("status=\"200\""))
+        .find(|l| {
+            l.starts_with("practicum_http_requests_total")
+                && l.contains("endpoint=\"/healthz\"")
+                && l.contains("status=\"200\"")
+        })
         .unwrap_or_else(|| panic!("no healthz counter in:\n{text}"));
     let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(count >= 3.0, "{line}");
-    assert!(text.contains("practicum_http_requests_duration_seconds_bucket"), "latency histogram present");
+    assert!(
+        text.contains("practicum_http_requests_duration_seconds_bucket"),
+        "latency histogram present"
+    );
 }
 
 #[tokio::test]
 async fn openapi_document_describes_every_api_route() {
     let app = spawn_app().await;
-    let (status, doc) = status_json(app.client.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    let (status, doc) = status_json(
+        app.client
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
@@ -61,7 +85,10 @@ async fn openapi_document_describes_every_api_route() {
         ("/api/v1/users", "post"),
         ("/api/v1/users/{user_id}", "patch"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());

@@ -5,17 +5,33 @@ use crate::common::{TestApp, spawn_app};
 /// Extracts the value of the hidden input `name` from a page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Signs in through the login form; the client keeps the session cookie.
 pub async fn sign_in_page(app: &TestApp, email: &str) -> reqwest::Response {
-    let form = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let form = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden(&form, "csrf_token");
     app.client
         .post(app.url("/login"))
-        .form(&[("email", email), ("password", "practicum-demo"), ("csrf_token", &csrf), ("next", "/dashboard")])
+        .form(&[
+            ("email", email),
+            ("password", "practicum-demo"),
+            ("csrf_token", &csrf),
+            ("next", "/dashboard"),
+        ])
         .send()
         .await
         .unwrap()
@@ -49,7 +65,10 @@ async fn sign_in_sets_a_protected_cookie_and_shows_the_role_dashboard() {
     assert_eq!(res.headers()["location"], "/dashboard");
     let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("practicum_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     let (status, html) = page(&app, "/dashboard").await;
     assert_eq!(status, 200);
     assert!(html.contains("Program administration"));
@@ -60,7 +79,11 @@ async fn sign_in_sets_a_protected_cookie_and_shows_the_role_dashboard() {
 #[tokio::test]
 async fn each_role_gets_its_own_dashboard() {
     for (email, heading, must_not) in [
-        ("supervisor@demo.example", "Supervisor dashboard", "Manage programs"),
+        (
+            "supervisor@demo.example",
+            "Supervisor dashboard",
+            "Manage programs",
+        ),
         ("student1@demo.example", "My practicum", "Student Two"),
     ] {
         let app = spawn_app().await;
@@ -82,17 +105,35 @@ async fn each_role_gets_its_own_dashboard() {
 #[tokio::test]
 async fn wrong_password_on_the_form_is_refused_without_a_session() {
     let app = spawn_app().await;
-    let form = app.client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let form = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = hidden(&form, "csrf_token");
     let res = app
         .client
         .post(app.url("/login"))
-        .form(&[("email", "admin@demo.example"), ("password", "nope"), ("csrf_token", &csrf), ("next", "/dashboard")])
+        .form(&[
+            ("email", "admin@demo.example"),
+            ("password", "nope"),
+            ("csrf_token", &csrf),
+            ("next", "/dashboard"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    assert!(res.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("practicum_session=")));
+    assert!(
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap().starts_with("practicum_session="))
+    );
     let html = res.text().await.unwrap();
     assert!(html.contains("e-mail or password is incorrect"));
     assert!(html.contains("value=\"admin@demo.example\""), "e-mail kept");
@@ -102,10 +143,17 @@ async fn wrong_password_on_the_form_is_refused_without_a_session() {
 async fn forms_without_a_valid_csrf_token_are_refused() {
     let app = spawn_app().await;
     // Login form without the nonce cookie's token.
-    let fresh = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let res = fresh
         .post(app.url("/login"))
-        .form(&[("email", "admin@demo.example"), ("password", "practicum-demo"), ("csrf_token", "forged")])
+        .form(&[
+            ("email", "admin@demo.example"),
+            ("password", "practicum-demo"),
+            ("csrf_token", "forged"),
+        ])
         .send()
         .await
         .unwrap();
@@ -115,7 +163,12 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let res = app
         .client
         .post(app.url("/admin/programs"))
-        .form(&[("name", "Forged"), ("ppe_hours_required", "10"), ("pass_threshold_pct", "80"), ("csrf_token", "forged")])
+        .form(&[
+            ("name", "Forged"),
+            ("ppe_hours_required", "10"),
+            ("pass_threshold_pct", "80"),
+            ("csrf_token", "forged"),
+        ])
         .send()
         .await
         .unwrap();
@@ -123,7 +176,13 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let (_, html) = page(&app, "/admin/programs").await;
     assert!(!html.contains("Forged"), "nothing created");
     // Logout without the token does not sign out.
-    let res = app.client.post(app.url("/logout")).form(&[("csrf_token", "forged")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(page(&app, "/dashboard").await.0, 200);
 }
@@ -134,7 +193,13 @@ async fn logout_ends_the_session() {
     sign_in_page(&app, "student1@demo.example").await;
     let (_, html) = page(&app, "/dashboard").await;
     let csrf = hidden(&html, "csrf_token");
-    let res = app.client.post(app.url("/logout")).form(&[("csrf_token", &csrf)]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?notice=signed_out");
     let res = app.client.get(app.url("/dashboard")).send().await.unwrap();
@@ -150,13 +215,21 @@ async fn admin_pages_create_and_edit_through_forms() {
     let res = app
         .client
         .post(app.url("/admin/programs"))
-        .form(&[("name", "Weekend Track"), ("ppe_hours_required", "30"), ("pass_threshold_pct", "75"), ("csrf_token", &csrf)])
+        .form(&[
+            ("name", "Weekend Track"),
+            ("ppe_hours_required", "30"),
+            ("pass_threshold_pct", "75"),
+            ("csrf_token", &csrf),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/admin/programs/") && location.ends_with("?notice=created"), "{location}");
+    assert!(
+        location.starts_with("/admin/programs/") && location.ends_with("?notice=created"),
+        "{location}"
+    );
     let (status, html) = page(&app, &location).await;
     assert_eq!(status, 200);
     assert!(html.contains("Weekend Track") && html.contains("Created."));
@@ -165,13 +238,21 @@ async fn admin_pages_create_and_edit_through_forms() {
     let res = app
         .client
         .post(app.url("/admin/programs"))
-        .form(&[("name", "Typo Track"), ("ppe_hours_required", "lots"), ("pass_threshold_pct", "75"), ("csrf_token", &csrf)])
+        .form(&[
+            ("name", "Typo Track"),
+            ("ppe_hours_required", "lots"),
+            ("pass_threshold_pct", "75"),
+            ("csrf_token", &csrf),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("PPE hours required: must be a whole number"), "field named");
+    assert!(
+        html.contains("PPE hours required: must be a whole number"),
+        "field named"
+    );
     assert!(html.contains("value=\"Typo Track\""));
 
     // A cohort on the new program, then enrol a demo student through the form.
@@ -179,7 +260,12 @@ async fn admin_pages_create_and_edit_through_forms() {
     let res = app
         .client
         .post(app.url(&format!("{program_path}/cohorts")))
-        .form(&[("name", "Weekend 2027"), ("term_start", "2027-01-09"), ("term_end", "2027-04-24"), ("csrf_token", &csrf)])
+        .form(&[
+            ("name", "Weekend 2027"),
+            ("term_start", "2027-01-09"),
+            ("term_end", "2027-04-24"),
+            ("csrf_token", &csrf),
+        ])
         .send()
         .await
         .unwrap();
@@ -196,7 +282,13 @@ async fn admin_pages_create_and_edit_through_forms() {
 async fn students_and_supervisors_cannot_open_admin_pages() {
     let app = spawn_app().await;
     sign_in_page(&app, "student1@demo.example").await;
-    for path in ["/admin/programs", "/admin/users", "/admin/programs/1", "/admin/cohorts/1", "/admin/users/1"] {
+    for path in [
+        "/admin/programs",
+        "/admin/users",
+        "/admin/programs/1",
+        "/admin/cohorts/1",
+        "/admin/users/1",
+    ] {
         let (status, html) = page(&app, path).await;
         assert_eq!(status, 403, "{path}");
         assert!(html.contains("Not allowed"));

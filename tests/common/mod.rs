@@ -37,15 +37,22 @@ pub fn backend_url() -> Option<String> {
 /// Drops the per-test PostgreSQL database or SQLite directory afterwards.
 pub enum Storage {
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String, _dir: tempfile::TempDir },
+    Postgres {
+        admin_url: String,
+        name: String,
+        _dir: tempfile::TempDir,
+    },
 }
 
 impl Drop for Storage {
     fn drop(&mut self) {
-        if let Storage::Postgres { admin_url, name, .. } = self {
-            if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn);
-            }
+        if let Storage::Postgres {
+            admin_url, name, ..
+        } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            let _ = diesel::sql_query(drop).execute(&mut conn);
         }
     }
 }
@@ -74,11 +81,23 @@ fn fresh_storage() -> (Storage, RawSettings) {
             let name = format!("practicum_t_{}", practicum::auth::random_hex(6));
             let mut conn = PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).expect("create test database");
-            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .expect("create test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin_url);
             raw.database_url = Some(format!("{base}/{name}"));
             raw.jwt_secret = Some("test-secret-test-secret-test-secret-0123".into());
-            (Storage::Postgres { admin_url, name, _dir: dir }, raw)
+            (
+                Storage::Postgres {
+                    admin_url,
+                    name,
+                    _dir: dir,
+                },
+                raw,
+            )
         }
     }
 }
@@ -93,7 +112,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
     let (storage, mut raw) = fresh_storage();
     adjust(&mut raw);
     let settings = Settings::from_raw(raw).expect("valid test settings");
-    let app = Application::build(&settings, BuildOptions { demo: true }).await.expect("app builds");
+    let app = Application::build(&settings, BuildOptions { demo: true })
+        .await
+        .expect("app builds");
     let port = app.port();
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
@@ -102,7 +123,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, client, pool, storage }
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        pool,
+        storage,
+    }
 }
 
 impl TestApp {
@@ -135,19 +162,41 @@ impl TestApp {
     }
 
     /// An authenticated request.
-    pub fn request(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path)).bearer_auth(token)
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
     }
 
     /// GET with a token, returning status and JSON (Null if not JSON).
     pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
-        let res = self.request(reqwest::Method::GET, path, token).send().await.expect("request");
+        let res = self
+            .request(reqwest::Method::GET, path, token)
+            .send()
+            .await
+            .expect("request");
         status_json(res).await
     }
 
     /// A JSON request with a token, returning status and JSON.
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let res = self.request(method, path, token).json(body).send().await.expect("request");
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let res = self
+            .request(method, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         status_json(res).await
     }
 
@@ -158,7 +207,11 @@ impl TestApp {
         let mut conn = self.pool.get().expect("connection");
         let program = programs::insert(
             &mut conn,
-            &programs::ProgramFields { name: "Other Program".into(), ppe_hours_required: 60, pass_threshold_pct: 85 },
+            &programs::ProgramFields {
+                name: "Other Program".into(),
+                ppe_hours_required: 60,
+                pass_threshold_pct: 85,
+            },
             None,
         )
         .expect("program");
@@ -192,7 +245,13 @@ impl TestApp {
         let student = make("student@other.example", "student");
         cohorts::enrol(&mut conn, cohort.id, supervisor.id, "supervisor").expect("enrol");
         cohorts::enrol(&mut conn, cohort.id, student.id, "student").expect("enrol");
-        OtherProgram { program_id: program.id, cohort_id: cohort.id, admin_id: admin.id, supervisor_id: supervisor.id, student_id: student.id }
+        OtherProgram {
+            program_id: program.id,
+            cohort_id: cohort.id,
+            admin_id: admin.id,
+            supervisor_id: supervisor.id,
+            student_id: student.id,
+        }
     }
 
     /// Ids of the demo program's records, looked up through the API as the admin.
@@ -200,11 +259,20 @@ impl TestApp {
         let admin = self.token("admin@demo.example").await;
         let (_, me) = self.get_json("/api/v1/me", &admin).await;
         let program_id = me["program"]["id"].as_i64().unwrap();
-        let (_, cohorts) = self.get_json(&format!("/api/v1/programs/{program_id}/cohorts"), &admin).await;
+        let (_, cohorts) = self
+            .get_json(&format!("/api/v1/programs/{program_id}/cohorts"), &admin)
+            .await;
         let cohort_id = cohorts[0]["id"].as_i64().unwrap();
         let (_, users) = self.get_json("/api/v1/users", &admin).await;
         let id_of = |email: &str| {
-            users.as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_i64().unwrap()
+            users
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["email"] == email)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
         };
         DemoIds {
             program_id,
@@ -247,10 +315,16 @@ pub async fn status_json(res: reqwest::Response) -> (u16, Value) {
 pub fn assert_error(body: &Value, code: &str) {
     let err = &body["error"];
     assert_eq!(err["code"], code, "error code in {body}");
-    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "message in {body}");
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
     if let Some(obj) = err.as_object() {
         for key in obj.keys() {
-            assert!(["code", "message", "field"].contains(&key.as_str()), "unexpected key {key} in {body}");
+            assert!(
+                ["code", "message", "field"].contains(&key.as_str()),
+                "unexpected key {key} in {body}"
+            );
         }
     }
 }

@@ -11,21 +11,36 @@ use super::home::CohortPage;
 use crate::error::{AppError, AppResult};
 use crate::practicum::Invalid;
 use crate::practicum::accounts::{CohortRole, Role};
-use crate::service::directory::{self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch, UserInput, UserPatch, UserQuery};
-use crate::service::views::{CohortView, ProgramView, UserView};
 use crate::service::AppState;
+use crate::service::directory::{
+    self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch, UserInput, UserPatch,
+    UserQuery,
+};
+use crate::service::views::{CohortView, ProgramView, UserView};
 use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/programs", web::get().to(programs_page))
         .route("/admin/programs", web::post().to(create_program))
         .route("/admin/programs/{program_id}", web::get().to(program_page))
-        .route("/admin/programs/{program_id}", web::post().to(update_program))
-        .route("/admin/programs/{program_id}/cohorts", web::post().to(create_cohort))
+        .route(
+            "/admin/programs/{program_id}",
+            web::post().to(update_program),
+        )
+        .route(
+            "/admin/programs/{program_id}/cohorts",
+            web::post().to(create_cohort),
+        )
         .route("/admin/cohorts/{cohort_id}", web::get().to(cohort_page))
         .route("/admin/cohorts/{cohort_id}", web::post().to(update_cohort))
-        .route("/admin/cohorts/{cohort_id}/enrolments", web::post().to(enrol))
-        .route("/admin/cohorts/{cohort_id}/enrolments/{user_id}/remove", web::post().to(unenrol))
+        .route(
+            "/admin/cohorts/{cohort_id}/enrolments",
+            web::post().to(enrol),
+        )
+        .route(
+            "/admin/cohorts/{cohort_id}/enrolments/{user_id}/remove",
+            web::post().to(unenrol),
+        )
         .route("/admin/users", web::get().to(users_page))
         .route("/admin/users", web::post().to(create_user))
         .route("/admin/users/{user_id}", web::get().to(user_page))
@@ -33,15 +48,22 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 fn require_admin(s: &PageSession) -> Result<(), PageError> {
-    if s.user.role == Role::ProgramAdmin { Ok(()) } else { Err(AppError::Forbidden.into()) }
+    if s.user.role == Role::ProgramAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden.into())
+    }
 }
 
 fn whole_number(field: &'static str, raw: &str) -> AppResult<i64> {
-    raw.trim().parse().map_err(|_| Invalid::new(field, "must be a whole number").into())
+    raw.trim()
+        .parse()
+        .map_err(|_| Invalid::new(field, "must be a whole number").into())
 }
 
 fn date(field: &'static str, raw: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| Invalid::new(field, "must be a date (YYYY-MM-DD)").into())
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Invalid::new(field, "must be a date (YYYY-MM-DD)").into())
 }
 
 fn status_of(e: &AppError) -> StatusCode {
@@ -81,19 +103,54 @@ struct ProgramsPage {
     form: FormState,
 }
 
-async fn render_programs(state: &AppState, s: &PageSession, notice: Option<&str>, draft: ProgramForm, form: FormState, status: StatusCode) -> Result<HttpResponse, PageError> {
+async fn render_programs(
+    state: &AppState,
+    s: &PageSession,
+    notice: Option<&str>,
+    draft: ProgramForm,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let programs = directory::list_programs(state, s).await?;
     let chrome = Chrome::for_session(s, "/admin/programs", notice);
-    Ok(html(status, &ProgramsPage { chrome, programs, draft, form }))
+    Ok(html(
+        status,
+        &ProgramsPage {
+            chrome,
+            programs,
+            draft,
+            form,
+        },
+    ))
 }
 
-async fn programs_page(state: web::Data<AppState>, s: PageSession, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn programs_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
-    let draft = ProgramForm { ppe_hours_required: "40".into(), pass_threshold_pct: "80".into(), ..Default::default() };
-    render_programs(&state, &s, q.notice.as_deref(), draft, FormState::clean(), StatusCode::OK).await
+    let draft = ProgramForm {
+        ppe_hours_required: "40".into(),
+        pass_threshold_pct: "80".into(),
+        ..Default::default()
+    };
+    render_programs(
+        &state,
+        &s,
+        q.notice.as_deref(),
+        draft,
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn create_program(state: web::Data<AppState>, s: PageSession, form: web::Form<ProgramForm>) -> Result<HttpResponse, PageError> {
+async fn create_program(
+    state: web::Data<AppState>,
+    s: PageSession,
+    form: web::Form<ProgramForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
@@ -102,8 +159,21 @@ async fn create_program(state: web::Data<AppState>, s: PageSession, form: web::F
         Err(e) => Err(e),
     };
     match result {
-        Ok(p) => Ok(see_other(&format!("/admin/programs/{}?notice=created", p.id))),
-        Err(e) => render_programs(&state, &s, None, form, FormState::failed("create", &e), status_of(&e)).await,
+        Ok(p) => Ok(see_other(&format!(
+            "/admin/programs/{}?notice=created",
+            p.id
+        ))),
+        Err(e) => {
+            render_programs(
+                &state,
+                &s,
+                None,
+                form,
+                FormState::failed("create", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -129,97 +199,226 @@ struct ProgramPage {
     form: FormState,
 }
 
-async fn render_program(state: &AppState, s: &PageSession, id: i64, notice: Option<&str>, cohort_draft: CohortForm, form: FormState, status: StatusCode) -> Result<HttpResponse, PageError> {
+async fn render_program(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+    notice: Option<&str>,
+    cohort_draft: CohortForm,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let program = directory::get_program(state, s, id).await?;
     if !s.scope.administers(id) {
         return Err(AppError::Forbidden.into());
     }
     let cohorts = directory::list_cohorts(state, s, id).await?;
     let chrome = Chrome::for_session(s, "/admin/programs", notice);
-    Ok(html(status, &ProgramPage { chrome, program, cohorts, cohort_draft, form }))
+    Ok(html(
+        status,
+        &ProgramPage {
+            chrome,
+            program,
+            cohorts,
+            cohort_draft,
+            form,
+        },
+    ))
 }
 
-async fn program_page(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn program_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
-    render_program(&state, &s, *path, q.notice.as_deref(), CohortForm::default(), FormState::clean(), StatusCode::OK).await
+    render_program(
+        &state,
+        &s,
+        *path,
+        q.notice.as_deref(),
+        CohortForm::default(),
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn update_program(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, form: web::Form<ProgramForm>) -> Result<HttpResponse, PageError> {
+async fn update_program(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<ProgramForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let id = *path;
     let form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
     let result = match form.to_input() {
         Ok(i) => {
-            let patch = ProgramPatch { name: Some(i.name), ppe_hours_required: Some(i.ppe_hours_required), pass_threshold_pct: Some(i.pass_threshold_pct) };
+            let patch = ProgramPatch {
+                name: Some(i.name),
+                ppe_hours_required: Some(i.ppe_hours_required),
+                pass_threshold_pct: Some(i.pass_threshold_pct),
+            };
             directory::update_program(&state, &s, id, patch).await
         }
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/admin/programs/{id}?notice=saved"))),
-        Err(e) => render_program(&state, &s, id, None, CohortForm::default(), FormState::failed("edit", &e), status_of(&e)).await,
+        Err(e) => {
+            render_program(
+                &state,
+                &s,
+                id,
+                None,
+                CohortForm::default(),
+                FormState::failed("edit", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
-async fn create_cohort(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, form: web::Form<CohortForm>) -> Result<HttpResponse, PageError> {
+async fn create_cohort(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<CohortForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let id = *path;
     let form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
     let input = date("term_start", &form.term_start)
         .and_then(|start| Ok((start, date("term_end", &form.term_end)?)))
-        .map(|(term_start, term_end)| CohortInput { name: form.name.clone(), term_start, term_end });
+        .map(|(term_start, term_end)| CohortInput {
+            name: form.name.clone(),
+            term_start,
+            term_end,
+        });
     let result = match input {
         Ok(input) => directory::create_cohort(&state, &s, id, input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(c) => Ok(see_other(&format!("/admin/cohorts/{}?notice=created", c.id))),
-        Err(e) => render_program(&state, &s, id, None, form, FormState::failed("cohort", &e), status_of(&e)).await,
+        Ok(c) => Ok(see_other(&format!(
+            "/admin/cohorts/{}?notice=created",
+            c.id
+        ))),
+        Err(e) => {
+            render_program(
+                &state,
+                &s,
+                id,
+                None,
+                form,
+                FormState::failed("cohort", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
 // ---- cohorts --------------------------------------------------------------
 
-async fn render_cohort(state: &AppState, s: &PageSession, id: i64, notice: Option<&str>, form: FormState, status: StatusCode) -> Result<HttpResponse, PageError> {
+async fn render_cohort(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+    notice: Option<&str>,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let cohort = directory::get_cohort(state, s, id).await?;
     if !s.scope.administers(cohort.program_id) {
         return Err(AppError::Forbidden.into());
     }
     let roster = directory::roster(state, s, id).await?;
     let program = directory::get_program(state, s, cohort.program_id).await?;
-    let everyone = directory::list_users(state, s, UserQuery { limit: Some(500), ..Default::default() }).await?;
+    let everyone = directory::list_users(
+        state,
+        s,
+        UserQuery {
+            limit: Some(500),
+            ..Default::default()
+        },
+    )
+    .await?;
     let candidates = everyone
         .into_iter()
         .filter(|u| u.program_id == cohort.program_id && u.active && u.role != Role::ProgramAdmin)
         .filter(|u| !roster.iter().any(|e| e.user.id == u.id))
         .collect();
     let chrome = Chrome::for_session(s, "/admin/programs", notice);
-    let page = CohortPage { chrome, cohort, program_name: program.name, roster, manage: true, candidates, form };
+    let page = CohortPage {
+        chrome,
+        cohort,
+        program_name: program.name,
+        roster,
+        manage: true,
+        candidates,
+        form,
+    };
     Ok(html(status, &page))
 }
 
-async fn cohort_page(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn cohort_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
-    render_cohort(&state, &s, *path, q.notice.as_deref(), FormState::clean(), StatusCode::OK).await
+    render_cohort(
+        &state,
+        &s,
+        *path,
+        q.notice.as_deref(),
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn update_cohort(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, form: web::Form<CohortForm>) -> Result<HttpResponse, PageError> {
+async fn update_cohort(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<CohortForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let id = *path;
     let form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
     let patch = date("term_start", &form.term_start)
         .and_then(|start| Ok((start, date("term_end", &form.term_end)?)))
-        .map(|(start, end)| CohortPatch { name: Some(form.name.clone()), term_start: Some(start), term_end: Some(end) });
+        .map(|(start, end)| CohortPatch {
+            name: Some(form.name.clone()),
+            term_start: Some(start),
+            term_end: Some(end),
+        });
     let result = match patch {
         Ok(p) => directory::update_cohort(&state, &s, id, p).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/admin/cohorts/{id}?notice=saved"))),
-        Err(e) => render_cohort(&state, &s, id, None, FormState::failed("edit", &e), status_of(&e)).await,
+        Err(e) => {
+            render_cohort(
+                &state,
+                &s,
+                id,
+                None,
+                FormState::failed("edit", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -231,24 +430,47 @@ struct EnrolForm {
     user_id: String,
 }
 
-async fn enrol(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, form: web::Form<EnrolForm>) -> Result<HttpResponse, PageError> {
+async fn enrol(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<EnrolForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let id = *path;
     s.check_csrf(&state, &form.csrf_token)?;
     let result = async {
         let user_id = whole_number("user_id", &form.user_id)?;
-        let user = directory::get_user(&state, &s, user_id).await.map_err(|_| AppError::from(Invalid::new("user_id", "no such account")))?;
+        let user = directory::get_user(&state, &s, user_id)
+            .await
+            .map_err(|_| AppError::from(Invalid::new("user_id", "no such account")))?;
         let role = match user.role {
             Role::Student => CohortRole::Student,
             Role::Supervisor => CohortRole::Supervisor,
-            Role::ProgramAdmin => return Err(Invalid::new("user_id", "program administrators are not enrolled in cohorts").into()),
+            Role::ProgramAdmin => {
+                return Err(Invalid::new(
+                    "user_id",
+                    "program administrators are not enrolled in cohorts",
+                )
+                .into());
+            }
         };
         directory::enrol(&state, &s, id, EnrolInput { user_id, role }).await
     }
     .await;
     match result {
         Ok(_) => Ok(see_other(&format!("/admin/cohorts/{id}?notice=enrolled"))),
-        Err(e) => render_cohort(&state, &s, id, None, FormState::failed("enrol", &e), status_of(&e)).await,
+        Err(e) => {
+            render_cohort(
+                &state,
+                &s,
+                id,
+                None,
+                FormState::failed("enrol", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -258,12 +480,19 @@ struct CsrfForm {
     csrf_token: String,
 }
 
-async fn unenrol(state: web::Data<AppState>, s: PageSession, path: web::Path<(i64, i64)>, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+async fn unenrol(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let (cohort_id, user_id) = path.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
     directory::unenrol(&state, &s, cohort_id, user_id).await?;
-    Ok(see_other(&format!("/admin/cohorts/{cohort_id}?notice=removed")))
+    Ok(see_other(&format!(
+        "/admin/cohorts/{cohort_id}?notice=removed"
+    )))
 }
 
 // ---- accounts -------------------------------------------------------------
@@ -304,25 +533,73 @@ struct UsersQuery {
     notice: Option<String>,
 }
 
-async fn render_users(state: &AppState, s: &PageSession, role_filter: String, notice: Option<&str>, draft: UserForm, form: FormState, status: StatusCode) -> Result<HttpResponse, PageError> {
+async fn render_users(
+    state: &AppState,
+    s: &PageSession,
+    role_filter: String,
+    notice: Option<&str>,
+    draft: UserForm,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let role = match role_filter.as_str() {
         "" => None,
         other => Some(other.parse::<Role>().map_err(AppError::from)?),
     };
-    let users = directory::list_users(state, s, UserQuery { role, limit: Some(500), ..Default::default() }).await?;
+    let users = directory::list_users(
+        state,
+        s,
+        UserQuery {
+            role,
+            limit: Some(500),
+            ..Default::default()
+        },
+    )
+    .await?;
     let programs = directory::list_programs(state, s).await?;
     let chrome = Chrome::for_session(s, "/admin/users", notice);
-    Ok(html(status, &UsersPage { chrome, users, programs, role_filter, draft, form }))
+    Ok(html(
+        status,
+        &UsersPage {
+            chrome,
+            users,
+            programs,
+            role_filter,
+            draft,
+            form,
+        },
+    ))
 }
 
-async fn users_page(state: web::Data<AppState>, s: PageSession, q: web::Query<UsersQuery>) -> Result<HttpResponse, PageError> {
+async fn users_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    q: web::Query<UsersQuery>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let q = q.into_inner();
-    let draft = UserForm { role: "student".into(), program_id: s.scope.program_id.to_string(), ..Default::default() };
-    render_users(&state, &s, q.role.unwrap_or_default(), q.notice.as_deref(), draft, FormState::clean(), StatusCode::OK).await
+    let draft = UserForm {
+        role: "student".into(),
+        program_id: s.scope.program_id.to_string(),
+        ..Default::default()
+    };
+    render_users(
+        &state,
+        &s,
+        q.role.unwrap_or_default(),
+        q.notice.as_deref(),
+        draft,
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn create_user(state: web::Data<AppState>, s: PageSession, form: web::Form<UserForm>) -> Result<HttpResponse, PageError> {
+async fn create_user(
+    state: web::Data<AppState>,
+    s: PageSession,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let mut form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
@@ -341,7 +618,18 @@ async fn create_user(state: web::Data<AppState>, s: PageSession, form: web::Form
     form.password.clear();
     match result {
         Ok(u) => Ok(see_other(&format!("/admin/users/{}?notice=created", u.id))),
-        Err(e) => render_users(&state, &s, String::new(), None, form, FormState::failed("create", &e), status_of(&e)).await,
+        Err(e) => {
+            render_users(
+                &state,
+                &s,
+                String::new(),
+                None,
+                form,
+                FormState::failed("create", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -353,7 +641,14 @@ struct UserPage {
     form: FormState,
 }
 
-async fn render_user(state: &AppState, s: &PageSession, id: i64, notice: Option<&str>, form: FormState, status: StatusCode) -> Result<HttpResponse, PageError> {
+async fn render_user(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+    notice: Option<&str>,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
     let user = directory::get_user(state, s, id).await?;
     if !s.scope.administers(user.program_id) {
         return Err(AppError::Forbidden.into());
@@ -362,12 +657,30 @@ async fn render_user(state: &AppState, s: &PageSession, id: i64, notice: Option<
     Ok(html(status, &UserPage { chrome, user, form }))
 }
 
-async fn user_page(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn user_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
-    render_user(&state, &s, *path, q.notice.as_deref(), FormState::clean(), StatusCode::OK).await
+    render_user(
+        &state,
+        &s,
+        *path,
+        q.notice.as_deref(),
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn update_user(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>, form: web::Form<UserForm>) -> Result<HttpResponse, PageError> {
+async fn update_user(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<UserForm>,
+) -> Result<HttpResponse, PageError> {
     require_admin(&s)?;
     let id = *path;
     let form = form.into_inner();
@@ -380,6 +693,16 @@ async fn update_user(state: web::Data<AppState>, s: PageSession, path: web::Path
     };
     match directory::update_user(&state, &s, id, patch).await {
         Ok(_) => Ok(see_other(&format!("/admin/users/{id}?notice=saved"))),
-        Err(e) => render_user(&state, &s, id, None, FormState::failed("edit", &e), status_of(&e)).await,
+        Err(e) => {
+            render_user(
+                &state,
+                &s,
+                id,
+                None,
+                FormState::failed("edit", &e),
+                status_of(&e),
+            )
+            .await
+        }
     }
 }

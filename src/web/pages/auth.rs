@@ -9,7 +9,9 @@ use crate::auth::{csrf, random_hex};
 use crate::error::AppError;
 use crate::service::AppState;
 use crate::service::sessions::{self, LoginInput};
-use crate::web::session::{LOGIN_NONCE_COOKIE, PageSession, clear_session_cookie, login_nonce_cookie, session_cookie};
+use crate::web::session::{
+    LOGIN_NONCE_COOKIE, PageSession, clear_session_cookie, login_nonce_cookie, session_cookie,
+};
 use crate::web::{Chrome, PageError, html, see_other};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -53,16 +55,36 @@ async fn root(req: HttpRequest) -> HttpResponse {
 /// Only local paths are followed after sign-in, never another site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.starts_with("/login") =>
+        {
+            n.to_owned()
+        }
         _ => "/dashboard".to_owned(),
     }
 }
 
-fn render_login(state: &AppState, next: String, email: String, error: Option<String>, notice: Option<&str>, status: StatusCode) -> HttpResponse {
+fn render_login(
+    state: &AppState,
+    next: String,
+    email: String,
+    error: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
     let nonce = random_hex(16);
     let mut chrome = Chrome::anonymous();
     chrome.notice = notice.and_then(super::super::notice_text);
-    let page = LoginPage { chrome, csrf: csrf::token_for(&state.csrf_secret, &nonce), next, email, error };
+    let page = LoginPage {
+        chrome,
+        csrf: csrf::token_for(&state.csrf_secret, &nonce),
+        next,
+        email,
+        error,
+    };
     let mut response = html(status, &page);
     if let Err(e) = response.add_cookie(&login_nonce_cookie(state, nonce)) {
         tracing::warn!(error = %e, "could not set login cookie");
@@ -72,19 +94,48 @@ fn render_login(state: &AppState, next: String, email: String, error: Option<Str
 
 async fn login_form(state: web::Data<AppState>, query: web::Query<LoginQuery>) -> HttpResponse {
     let next = safe_next(query.next.as_deref());
-    render_login(&state, next, String::new(), None, query.notice.as_deref(), StatusCode::OK)
+    render_login(
+        &state,
+        next,
+        String::new(),
+        None,
+        query.notice.as_deref(),
+        StatusCode::OK,
+    )
 }
 
-async fn login_submit(state: web::Data<AppState>, req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse {
+async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
     let form = form.into_inner();
     let next = safe_next(Some(&form.next));
-    let nonce = req.cookie(LOGIN_NONCE_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    let nonce = req
+        .cookie(LOGIN_NONCE_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if nonce.is_empty() || !csrf::matches(&state.csrf_secret, &nonce, &form.csrf_token) {
         let msg = "The sign-in form expired. Please try again.".to_owned();
-        return render_login(&state, next, form.email, Some(msg), None, StatusCode::BAD_REQUEST);
+        return render_login(
+            &state,
+            next,
+            form.email,
+            Some(msg),
+            None,
+            StatusCode::BAD_REQUEST,
+        );
     }
     let email = form.email.clone();
-    match sessions::login(&state, LoginInput { email: form.email, password: form.password }).await {
+    match sessions::login(
+        &state,
+        LoginInput {
+            email: form.email,
+            password: form.password,
+        },
+    )
+    .await
+    {
         Ok(out) => {
             let max_age = (out.expires_at - chrono::Utc::now()).num_seconds().max(0);
             let mut response = see_other(&next);
@@ -102,7 +153,14 @@ async fn login_submit(state: web::Data<AppState>, req: HttpRequest, form: web::F
         }
         Err(AppError::Unauthorized(msg)) => {
             let msg = format!("Sign-in failed: {msg}.");
-            render_login(&state, next, email, Some(msg), None, StatusCode::UNAUTHORIZED)
+            render_login(
+                &state,
+                next,
+                email,
+                Some(msg),
+                None,
+                StatusCode::UNAUTHORIZED,
+            )
         }
         Err(e) => PageError::App(e).error_response_page(),
     }
@@ -114,7 +172,11 @@ struct CsrfForm {
     csrf_token: String,
 }
 
-async fn logout(state: web::Data<AppState>, s: PageSession, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+async fn logout(
+    state: web::Data<AppState>,
+    s: PageSession,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
     s.check_csrf(&state, &form.csrf_token)?;
     sessions::logout(&state, &s).await?;
     let mut response = see_other("/login?notice=signed_out");

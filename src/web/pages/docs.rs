@@ -59,15 +59,21 @@ fn ref_name<T>(r: &RefOr<T>) -> Option<String> {
     }
 }
 
-fn schema_name<'a>(mut contents: impl Iterator<Item = &'a utoipa::openapi::Content>) -> Option<String> {
-    contents.find_map(|c| c.schema.as_ref()).and_then(|s| match s {
-        RefOr::Ref(_) => ref_name(s),
-        RefOr::T(utoipa::openapi::Schema::Array(a)) => match &a.items {
-            utoipa::openapi::schema::ArrayItems::RefOrSchema(inner) => ref_name(inner).map(|n| format!("{n}[]")),
-            _ => None,
-        },
-        RefOr::T(_) => None,
-    })
+fn schema_name<'a>(
+    mut contents: impl Iterator<Item = &'a utoipa::openapi::Content>,
+) -> Option<String> {
+    contents
+        .find_map(|c| c.schema.as_ref())
+        .and_then(|s| match s {
+            RefOr::Ref(_) => ref_name(s),
+            RefOr::T(utoipa::openapi::Schema::Array(a)) => match &a.items {
+                utoipa::openapi::schema::ArrayItems::RefOrSchema(inner) => {
+                    ref_name(inner).map(|n| format!("{n}[]"))
+                }
+                _ => None,
+            },
+            RefOr::T(_) => None,
+        })
 }
 
 fn describe(method: &'static str, path: &str, op: &Operation) -> DocOperation {
@@ -87,7 +93,11 @@ fn describe(method: &'static str, path: &str, op: &Operation) -> DocOperation {
             description: p.description.clone().unwrap_or_default(),
         })
         .collect();
-    let body = op.request_body.as_ref().and_then(|b| schema_name(b.content.values())).map(|n| n.trim_end_matches("[]").to_owned());
+    let body = op
+        .request_body
+        .as_ref()
+        .and_then(|b| schema_name(b.content.values()))
+        .map(|n| n.trim_end_matches("[]").to_owned());
     let responses = op
         .responses
         .responses
@@ -96,13 +106,22 @@ fn describe(method: &'static str, path: &str, op: &Operation) -> DocOperation {
             RefOr::T(resp) => DocResponse {
                 status: status.clone(),
                 description: resp.description.clone(),
-                schema: schema_name(resp.content.values()).map(|n| n.trim_end_matches("[]").to_owned()),
+                schema: schema_name(resp.content.values())
+                    .map(|n| n.trim_end_matches("[]").to_owned()),
             },
-            RefOr::Ref(_) => DocResponse { status: status.clone(), description: String::new(), schema: ref_name(r) },
+            RefOr::Ref(_) => DocResponse {
+                status: status.clone(),
+                description: String::new(),
+                schema: ref_name(r),
+            },
         })
         .collect();
     DocOperation {
-        anchor: format!("{}-{}", method.to_lowercase(), path.replace(['/', '{', '}'], "-")),
+        anchor: format!(
+            "{}-{}",
+            method.to_lowercase(),
+            path.replace(['/', '{', '}'], "-")
+        ),
         method,
         path: path.to_owned(),
         summary: op.summary.clone().unwrap_or_default(),
@@ -118,8 +137,13 @@ async fn api_docs() -> HttpResponse {
     let doc = openapi();
     let mut operations = Vec::new();
     for (path, item) in &doc.paths.paths {
-        let methods: [(&'static str, &Option<Operation>); 5] =
-            [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)];
+        let methods: [(&'static str, &Option<Operation>); 5] = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
         for (method, op) in methods {
             if let Some(op) = op {
                 operations.push(describe(method, path, op));
@@ -130,8 +154,16 @@ async fn api_docs() -> HttpResponse {
         .components
         .iter()
         .flat_map(|c| c.schemas.iter())
-        .map(|(name, schema)| DocSchema { name: name.clone(), json: serde_json::to_string_pretty(schema).unwrap_or_default() })
+        .map(|(name, schema)| DocSchema {
+            name: name.clone(),
+            json: serde_json::to_string_pretty(schema).unwrap_or_default(),
+        })
         .collect();
-    let page = DocsPage { chrome: Chrome::anonymous(), version: doc.info.version.clone(), operations, schemas };
+    let page = DocsPage {
+        chrome: Chrome::anonymous(),
+        version: doc.info.version.clone(),
+        operations,
+        schemas,
+    };
     html(StatusCode::OK, &page)
 }

@@ -53,19 +53,41 @@ struct AdminDashboard {
     programs: Vec<AdministeredProgram>,
 }
 
-async fn dashboard(state: web::Data<AppState>, s: PageSession, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn dashboard(
+    state: web::Data<AppState>,
+    s: PageSession,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     let chrome = Chrome::for_session(&s, "/dashboard", q.notice.as_deref());
     let me = sessions::me(&state, &s).await?;
     Ok(match s.user.role {
         Role::Student => html(StatusCode::OK, &StudentDashboard { chrome, me }),
         Role::Supervisor => {
             let mut cohorts = Vec::new();
-            for m in me.cohorts.iter().filter(|m| m.role == CohortRole::Supervisor) {
+            for m in me
+                .cohorts
+                .iter()
+                .filter(|m| m.role == CohortRole::Supervisor)
+            {
                 let roster = directory::roster(&state, &s, m.cohort.id).await?;
-                let students = roster.into_iter().filter(|e| e.role == CohortRole::Student).map(|e| e.user).collect();
-                cohorts.push(SupervisedCohort { cohort: m.cohort.clone(), students });
+                let students = roster
+                    .into_iter()
+                    .filter(|e| e.role == CohortRole::Student)
+                    .map(|e| e.user)
+                    .collect();
+                cohorts.push(SupervisedCohort {
+                    cohort: m.cohort.clone(),
+                    students,
+                });
             }
-            html(StatusCode::OK, &SupervisorDashboard { chrome, me, cohorts })
+            html(
+                StatusCode::OK,
+                &SupervisorDashboard {
+                    chrome,
+                    me,
+                    cohorts,
+                },
+            )
         }
         Role::ProgramAdmin => {
             let mut programs = Vec::new();
@@ -86,10 +108,21 @@ struct AccountPage {
     form: FormState,
 }
 
-async fn account(state: web::Data<AppState>, s: PageSession, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn account(
+    state: web::Data<AppState>,
+    s: PageSession,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     let me = sessions::me(&state, &s).await?;
     let chrome = Chrome::for_session(&s, "/account", q.notice.as_deref());
-    Ok(html(StatusCode::OK, &AccountPage { chrome, me, form: FormState::clean() }))
+    Ok(html(
+        StatusCode::OK,
+        &AccountPage {
+            chrome,
+            me,
+            form: FormState::clean(),
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,17 +133,31 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn change_password(state: web::Data<AppState>, s: PageSession, form: web::Form<PasswordForm>) -> Result<HttpResponse, PageError> {
+async fn change_password(
+    state: web::Data<AppState>,
+    s: PageSession,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     s.check_csrf(&state, &form.csrf_token)?;
-    let change = PasswordChange { current_password: form.current_password, new_password: form.new_password };
+    let change = PasswordChange {
+        current_password: form.current_password,
+        new_password: form.new_password,
+    };
     match directory::change_own_password(&state, &s, change).await {
         Ok(()) => Ok(see_other("/account?notice=password")),
         Err(e) => {
             let me = sessions::me(&state, &s).await?;
             let chrome = Chrome::for_session(&s, "/account", None);
             let status = actix_web::ResponseError::status_code(&e);
-            Ok(html(status, &AccountPage { chrome, me, form: FormState::failed("password", &e) }))
+            Ok(html(
+                status,
+                &AccountPage {
+                    chrome,
+                    me,
+                    form: FormState::failed("password", &e),
+                },
+            ))
         }
     }
 }
@@ -129,7 +176,11 @@ pub(super) struct CohortPage {
 
 /// A cohort's roster, read-only (supervisors; administrators are sent to the
 /// management page).
-async fn cohort(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>) -> Result<HttpResponse, PageError> {
+async fn cohort(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let cohort = directory::get_cohort(&state, &s, id).await?;
     if s.scope.administers(cohort.program_id) {
@@ -138,6 +189,14 @@ async fn cohort(state: web::Data<AppState>, s: PageSession, path: web::Path<i64>
     let roster = directory::roster(&state, &s, id).await?;
     let program = directory::get_program(&state, &s, cohort.program_id).await?;
     let chrome = Chrome::for_session(&s, "/cohorts", None);
-    let page = CohortPage { chrome, cohort, program_name: program.name, roster, manage: false, candidates: Vec::new(), form: FormState::clean() };
+    let page = CohortPage {
+        chrome,
+        cohort,
+        program_name: program.name,
+        roster,
+        manage: false,
+        candidates: Vec::new(),
+        form: FormState::clean(),
+    };
     Ok(html(StatusCode::OK, &page))
 }
