@@ -101,14 +101,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let (_, outcome) = prepare_database(&settings, true).await?;
             match outcome {
-                Some(demo::SeedOutcome::Seeded) => {
-                    eprintln!(
-                        "Demo data seeded. For trying the product only; never use these accounts for real students:"
-                    );
-                    for (email, _, role, _) in demo::DEMO_ACCOUNTS {
-                        eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
-                    }
-                }
+                Some(demo::SeedOutcome::Seeded) => eprint!("{}", demo::announcement()),
                 _ => eprintln!("the database already holds programs; demo data not seeded"),
             }
         }

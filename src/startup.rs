@@ -78,7 +78,7 @@ impl Application {
     pub async fn build(settings: &Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let (pool, seeded) = prepare_database(settings, options.demo).await?;
         if seeded == Some(demo::SeedOutcome::Seeded) {
-            announce_demo();
+            eprint!("{}", demo::announcement());
         }
         let secret = settings.resolve_jwt_secret()?;
         let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;

@@ -31,6 +31,19 @@ pub const DEMO_ACCOUNTS: [(&str, &str, &str, Option<&str>); 7] = [
     ("student5@demo.example", "Student Five", "student", None),
 ];
 
+/// The warning printed after seeding, listing the accounts.
+pub fn announcement() -> String {
+    let mut text = String::from(
+        "Demo data seeded. These accounts are for trying the product only; never use them for real students:\n",
+    );
+    for (email, _, role, _) in DEMO_ACCOUNTS {
+        text.push_str(&format!(
+            "  {email:<26} {role:<14} password: {DEMO_PASSWORD}\n"
+        ));
+    }
+    text
+}
+
 /// What seeding did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedOutcome {

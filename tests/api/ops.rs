@@ -98,3 +98,35 @@ async fn openapi_document_describes_every_api_route() {
     assert!(html.contains("/api/v1/cohorts/{cohort_id}/enrolments"));
     assert!(html.contains("Synthetic data"));
 }
+
+#[tokio::test]
+async fn a_second_start_keeps_existing_data_and_does_not_reseed() {
+    use practicum::config::Settings;
+    use practicum::startup::{Application, BuildOptions};
+    let app = spawn_app().await;
+    let admin = app.token("admin@demo.example").await;
+    let ids = app.demo_ids().await;
+    let (status, _) = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/programs/{}", ids.program_id),
+            &admin,
+            &serde_json::json!({"name": "Renamed Program"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Start a second instance on the same storage with --demo.
+    let raw = crate::common::settings_for(&app);
+    let settings = Settings::from_raw(raw).unwrap();
+    let second = Application::build(&settings, BuildOptions { demo: true })
+        .await
+        .unwrap();
+    let mut conn = second.pool().get().unwrap();
+    let count = practicum::store::programs::count(&mut conn).unwrap();
+    assert_eq!(count, 1, "no second demo program");
+    let program = practicum::store::programs::find(&mut conn, ids.program_id).unwrap();
+    assert_eq!(
+        program.name, "Renamed Program",
+        "existing data kept as it is"
+    );
+}

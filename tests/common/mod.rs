@@ -59,6 +59,7 @@ impl Drop for Storage {
 
 /// A running application and a client for it.
 pub struct TestApp {
+    pub settings: RawSettings,
     pub address: String,
     pub port: u16,
     pub client: reqwest::Client,
@@ -111,6 +112,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
     let (storage, mut raw) = fresh_storage();
     adjust(&mut raw);
+    let kept = raw.clone();
     let settings = Settings::from_raw(raw).expect("valid test settings");
     let app = Application::build(&settings, BuildOptions { demo: true })
         .await
@@ -124,6 +126,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
         .build()
         .expect("client");
     TestApp {
+        settings: kept,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client,
@@ -302,6 +305,11 @@ pub struct DemoIds {
     pub supervisor_id: i64,
     pub student1_id: i64,
     pub student2_id: i64,
+}
+
+/// The settings an app was started with (same storage, any free port).
+pub fn settings_for(app: &TestApp) -> RawSettings {
+    app.settings.clone()
 }
 
 /// Status and JSON body (Null when the body is not JSON).

@@ -1,0 +1,223 @@
+//! Load script: starts the real server (and a bare actix-web endpoint as the
+//! ceiling) on loopback and drives each endpoint with a bounded number of
+//! requests over a fixed number of connections, reporting throughput and
+//! latency percentiles.
+//!
+//! Run: `cargo bench --bench load` (options after `--`: `--requests N`,
+//! `--connections C`, `--logins N`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use practicum::config::{RawSettings, Settings};
+use practicum::startup::{Application, BuildOptions};
+use serde_json::json;
+
+struct Options {
+    requests: usize,
+    connections: usize,
+    logins: usize,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let get = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    Options {
+        requests: get("--requests", 20_000).clamp(100, 1_000_000),
+        connections: get("--connections", 64).clamp(1, 512),
+        logins: get("--logins", 400).clamp(10, 10_000),
+    }
+}
+
+struct Report {
+    name: String,
+    requests: usize,
+    errors: usize,
+    elapsed: Duration,
+    latencies_us: Vec<u64>,
+}
+
+impl Report {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let idx = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[idx] as f64 / 1000.0
+    }
+}
+
+/// Sends `total` requests built by `make` over `connections` concurrent workers.
+async fn drive<F>(name: &str, total: usize, connections: usize, make: F) -> Report
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let make = Arc::new(make);
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, make, next, errors) =
+            (client.clone(), make.clone(), next.clone(), errors.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                let t = Instant::now();
+                match make(&client).send().await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.bytes().await;
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                latencies.push(t.elapsed().as_micros() as u64);
+            }
+            latencies
+        }));
+    }
+    let mut latencies_us = Vec::with_capacity(total);
+    for t in tasks {
+        latencies_us.extend(t.await.expect("worker"));
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Report {
+        name: name.into(),
+        requests: total,
+        errors: errors.load(Ordering::Relaxed),
+        elapsed,
+        latencies_us,
+    }
+}
+
+/// The ceiling: a bare actix-web endpoint with nothing behind it.
+fn start_bare_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = actix_web::HttpServer::new(|| {
+        actix_web::App::new().route("/", actix_web::web::get().to(|| async { "ok" }))
+    })
+    .workers(2)
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    port
+}
+
+#[tokio::main]
+async fn main() {
+    let opts = options();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let raw = RawSettings {
+        bind: Some("127.0.0.1:0".into()),
+        data_dir: Some(dir.path().to_path_buf()),
+        workers: Some("2".into()),
+        log: Some("warn".into()),
+        ..Default::default()
+    };
+    let settings = Settings::from_raw(raw).expect("settings");
+    let app = Application::build(&settings, BuildOptions { demo: true })
+        .await
+        .expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let bare = format!("http://127.0.0.1:{}/", start_bare_server());
+
+    let client = reqwest::Client::new();
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "supervisor@demo.example", "password": "practicum-demo"}))
+        .send()
+        .await
+        .expect("login");
+    let token = login.json::<serde_json::Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    let (n, c) = (opts.requests, opts.connections);
+    let mut reports = Vec::new();
+    reports.push(
+        drive("bare actix-web GET / (ceiling)", n, c, move |cl| {
+            cl.get(&bare)
+        })
+        .await,
+    );
+    let b = base.clone();
+    reports.push(
+        drive("GET /healthz", n, c, move |cl| {
+            cl.get(format!("{b}/healthz"))
+        })
+        .await,
+    );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive(
+            "GET /api/v1/me (authenticated JSON read)",
+            n,
+            c,
+            move |cl| cl.get(format!("{b}/api/v1/me")).bearer_auth(&t),
+        )
+        .await,
+    );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive("GET /api/v1/users (supervisor's roster)", n, c, move |cl| {
+            cl.get(format!("{b}/api/v1/users")).bearer_auth(&t)
+        })
+        .await,
+    );
+    let b = base.clone();
+    reports.push(
+        drive(
+            "POST /api/v1/auth/login (argon2id 19 MiB, t=2)",
+            opts.logins,
+            c,
+            move |cl| {
+                cl.post(format!("{b}/api/v1/auth/login"))
+                    .json(&json!({"email": "student1@demo.example", "password": "practicum-demo"}))
+            },
+        )
+        .await,
+    );
+
+    let ceiling = reports[0].rps();
+    println!(
+        "\nPracticum load run: {} connections on loopback, {} cores",
+        c,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| endpoint | requests | errors | req/s | p50 ms | p99 ms | vs bare |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for r in &reports {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            r.name,
+            r.requests,
+            r.errors,
+            r.rps(),
+            r.percentile(0.50),
+            r.percentile(0.99),
+            r.rps() / ceiling
+        );
+    }
+}
