@@ -111,15 +111,6 @@ impl Application {
     }
 }
 
-fn announce_demo() {
-    eprintln!(
-        "Demo data seeded. These accounts are for trying the product only; never use them for real students:"
-    );
-    for (email, _, role, _) in demo::DEMO_ACCOUNTS {
-        eprintln!("  {email:<26} {role:<14} password: {}", demo::DEMO_PASSWORD);
-    }
-}
-
 fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
     let openapi_json: Arc<str> = Arc::from(openapi().to_pretty_json()?.as_str());
     let metrics = PrometheusMetricsBuilder::new("practicum")
