@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod codes;
 pub mod config;
 pub mod error;
 pub mod practicum;
