@@ -5,13 +5,18 @@ use std::io::Read;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use practicum::codes::CodeKey;
 use practicum::codes::icd10cm::notes::{NoteKind, RefParse};
 use practicum::codes::icd10cm::{Icd10Cm, Problem};
+use practicum::codes::search::{EntryKind, System};
+use practicum::codes::{CodeKey, CodeSets};
+
+fn sets() -> &'static CodeSets {
+    static SETS: OnceLock<CodeSets> = OnceLock::new();
+    SETS.get_or_init(|| CodeSets::shipped().expect("shipped code sets load"))
+}
 
 fn table() -> &'static Icd10Cm {
-    static TABLE: OnceLock<Icd10Cm> = OnceLock::new();
-    TABLE.get_or_init(|| Icd10Cm::shipped().expect("shipped release loads"))
+    sets().icd10cm_latest().expect("an ICD-10-CM release")
 }
 
 fn k(s: &str) -> CodeKey {
@@ -268,4 +273,42 @@ fn notes_are_attached_with_references_and_none_are_lost() {
         .filter(|n| n.parse == RefParse::Unparsed)
         .count();
     assert_eq!(unparsed, stats.notes_with_refs_unparsed);
+}
+
+fn top(query: &str, system: Option<System>) -> Vec<String> {
+    sets()
+        .search()
+        .search(query, system, 10)
+        .into_iter()
+        .map(|h| h.code)
+        .collect()
+}
+
+#[test]
+fn word_search_ranks_the_specific_code_first() {
+    let hits = top("colles fracture right", Some(System::Icd10cm));
+    assert_eq!(hits[0], "S52.531-", "{hits:?}");
+    let hits = top("type 2 diabetes without complications", None);
+    assert!(hits.iter().take(3).any(|c| c == "E11.9"), "{hits:?}");
+    let hits = top("wheezing", None);
+    assert_eq!(hits[0], "R06.2", "{hits:?}");
+    // Inclusion terms work as synonyms: "commotio cerebri" is listed under concussion.
+    let hits = top("commotio cerebri", None);
+    assert!(hits.iter().any(|c| c.starts_with("S06.0")), "{hits:?}");
+    // A half-typed last word still finds the code.
+    let hits = top("colles fract", None);
+    assert!(hits.iter().any(|c| c == "S52.53"), "{hits:?}");
+}
+
+#[test]
+fn code_prefix_search_lists_codes_in_order() {
+    let hits = sets().search().search("e11.32", Some(System::Icd10cm), 5);
+    assert_eq!(hits[0].code, "E11.32");
+    assert_eq!(hits[0].kind, EntryKind::Header);
+    assert!(hits.iter().all(|h| h.code.starts_with("E11.32")));
+    let hits = sets().search().search("G63", None, 3);
+    assert_eq!(
+        (hits[0].code.as_str(), hits[0].kind),
+        ("G63", EntryKind::Billable)
+    );
 }

@@ -4,5 +4,134 @@
 
 pub mod icd10cm;
 pub mod key;
+pub mod search;
 
+use chrono::NaiveDate;
+
+use icd10cm::{Icd10Cm, LoadError};
 pub use key::CodeKey;
+use search::{Doc, EntryKind, SearchIndex, System};
+
+/// Every loaded code set and the encoder index over them.
+pub struct CodeSets {
+    /// ICD-10-CM releases, oldest first.
+    icd10cm: Vec<Icd10Cm>,
+    search: SearchIndex,
+}
+
+impl CodeSets {
+    /// The code sets shipped with Practicum.
+    pub fn shipped() -> Result<Self, LoadError> {
+        Ok(Self::new(vec![Icd10Cm::shipped()?]))
+    }
+
+    /// Builds the container and its search index; the newest ICD-10-CM
+    /// release feeds the encoder.
+    pub fn new(mut icd10cm: Vec<Icd10Cm>) -> Self {
+        icd10cm.sort_by_key(|t| t.release.effective_from);
+        let mut docs = Vec::new();
+        if let Some(latest) = icd10cm.last() {
+            docs.extend(icd_docs(latest));
+        }
+        CodeSets {
+            icd10cm,
+            search: SearchIndex::build(docs),
+        }
+    }
+
+    /// The ICD-10-CM release in force on a date of service.
+    pub fn icd10cm_on(&self, dos: NaiveDate) -> Option<&Icd10Cm> {
+        self.icd10cm.iter().rev().find(|t| t.release.covers(dos))
+    }
+
+    /// The newest ICD-10-CM release.
+    pub fn icd10cm_latest(&self) -> Option<&Icd10Cm> {
+        self.icd10cm.last()
+    }
+
+    /// Every loaded ICD-10-CM release, oldest first.
+    pub fn icd10cm_releases(&self) -> &[Icd10Cm] {
+        &self.icd10cm
+    }
+
+    /// Validates an ICD-10-CM code on a date of service against the release
+    /// in force then; outside every release, the newest one says when it applies.
+    pub fn validate_icd10cm(
+        &self,
+        text: &str,
+        dos: NaiveDate,
+    ) -> Result<icd10cm::Valid, icd10cm::Problem> {
+        match self.icd10cm_on(dos).or(self.icd10cm.last()) {
+            Some(t) => t.validate(text, dos),
+            None => Err(icd10cm::Problem::Unknown),
+        }
+    }
+
+    /// The encoder index.
+    pub fn search(&self) -> &SearchIndex {
+        &self.search
+    }
+}
+
+fn icd_docs(t: &Icd10Cm) -> Vec<Doc> {
+    let mut docs: Vec<Doc> = t
+        .nodes()
+        .iter()
+        .filter_map(|n| {
+            let key = n.key?;
+            let kind = if n.has_children() {
+                EntryKind::Header
+            } else if t.needs_seventh(n) {
+                EntryKind::NeedsSeventh
+            } else {
+                EntryKind::Billable
+            };
+            let synonyms = t
+                .own_notes(n)
+                .iter()
+                .filter(|note| {
+                    matches!(
+                        note.kind,
+                        icd10cm::notes::NoteKind::InclusionTerm
+                            | icd10cm::notes::NoteKind::Includes
+                    )
+                })
+                .map(|note| note.text.to_string())
+                .collect();
+            let display = match kind {
+                EntryKind::NeedsSeventh => format!("{}-", key.dotted()),
+                _ => key.dotted(),
+            };
+            Some(Doc {
+                system: System::Icd10cm,
+                key,
+                display,
+                desc: n.desc.to_string(),
+                kind,
+                synonyms,
+                by_words: true,
+            })
+        })
+        .collect();
+    // 7th-character expansions are found by code only.
+    let expansions: Vec<Doc> = docs
+        .iter()
+        .filter(|d| d.kind == EntryKind::NeedsSeventh)
+        .flat_map(|d| {
+            let base = d.key.pad_x(6);
+            t.allowed_sevenths(d.key)
+                .into_iter()
+                .map(move |(c, meaning)| Doc {
+                    system: System::Icd10cm,
+                    key: base.push(c),
+                    display: base.push(c).dotted(),
+                    desc: format!("{}, {}", d.desc, meaning),
+                    kind: EntryKind::Billable,
+                    synonyms: Vec::new(),
+                    by_words: false,
+                })
+        })
+        .collect();
+    docs.extend(expansions);
+    docs
+}

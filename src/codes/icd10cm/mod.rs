@@ -63,6 +63,13 @@ pub struct Node {
     seven: Option<u16>,
 }
 
+impl Node {
+    /// Whether the node has children (a chapter, section or header code).
+    pub fn has_children(&self) -> bool {
+        !self.children.is_empty()
+    }
+}
+
 /// A 7th-character table.
 #[derive(Debug)]
 pub struct SevenDef {
