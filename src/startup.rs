@@ -82,12 +82,16 @@ impl Application {
         }
         let secret = settings.resolve_jwt_secret()?;
         let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;
+        let codes = actix_web::rt::task::spawn_blocking(crate::codes::shipped_shared)
+            .await?
+            .map_err(|e| anyhow::anyhow!("loading the shipped code sets: {e}"))?;
         let state = AppState {
             pool: pool.clone(),
             keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),
             csrf_secret: Arc::from(secret.expose()),
             decoy_hash: Arc::from(decoy.as_str()),
             cookie_secure: settings.cookie_secure,
+            codes,
         };
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();

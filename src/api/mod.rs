@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod codes;
 pub mod extract;
 pub mod health;
 pub mod programs;
@@ -56,4 +57,5 @@ pub fn v1() -> Scope<
         .configure(auth::configure)
         .configure(programs::configure)
         .configure(accounts::configure)
+        .configure(codes::configure)
 }

@@ -2,6 +2,7 @@
 //! modifiers, places of service, NCCI and MUE to follow. Pure data and rules;
 //! no web or database types.
 
+pub mod detail;
 pub mod icd10cm;
 pub mod key;
 pub mod search;
@@ -11,6 +12,19 @@ use chrono::NaiveDate;
 use icd10cm::{Icd10Cm, LoadError};
 pub use key::CodeKey;
 use search::{Doc, EntryKind, SearchIndex, System};
+
+/// The shipped code sets, loaded once per process and shared (they never change).
+pub fn shipped_shared() -> Result<std::sync::Arc<CodeSets>, String> {
+    static SHARED: std::sync::OnceLock<Result<std::sync::Arc<CodeSets>, String>> =
+        std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            CodeSets::shipped()
+                .map(std::sync::Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+}
 
 /// Every loaded code set and the encoder index over them.
 pub struct CodeSets {

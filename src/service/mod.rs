@@ -26,6 +26,8 @@ pub struct AppState {
     pub decoy_hash: Arc<str>,
     /// Whether cookies are marked Secure.
     pub cookie_secure: bool,
+    /// The code sets (immutable, shared by every worker).
+    pub codes: Arc<crate::codes::CodeSets>,
 }
 
 /// Runs blocking storage work on actix's blocking pool, keeping the tracing span.

@@ -17,7 +17,8 @@ pub use session::PageSession;
 
 /// Registers the page routes and static assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/app.css", web::get().to(stylesheet));
+    cfg.route("/static/app.css", web::get().to(stylesheet))
+        .route("/static/encoder.js", web::get().to(encoder_script));
     pages::configure(cfg);
 }
 
@@ -26,6 +27,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("static/app.css"))
+}
+
+async fn encoder_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("static/encoder.js"))
 }
 
 /// The frame every page shares: the user, navigation, CSRF token, notice.
@@ -55,11 +63,14 @@ impl Chrome {
                 ("/dashboard", "Dashboard"),
                 ("/admin/programs", "Programs"),
                 ("/admin/users", "Accounts"),
+                ("/encoder", "Encoder"),
                 ("/account", "My account"),
             ],
-            Role::Supervisor | Role::Student => {
-                &[("/dashboard", "Dashboard"), ("/account", "My account")]
-            }
+            Role::Supervisor | Role::Student => &[
+                ("/dashboard", "Dashboard"),
+                ("/encoder", "Encoder"),
+                ("/account", "My account"),
+            ],
         };
         Chrome {
             user: Some(s.user.clone()),

@@ -3,7 +3,7 @@
 
 mod load;
 pub mod notes;
-mod validate;
+pub mod validate;
 
 use chrono::NaiveDate;
 

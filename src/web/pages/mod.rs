@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod docs;
+mod encoder;
 mod home;
 
 use actix_web::web;
@@ -13,6 +14,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     admin::configure(cfg);
     docs::configure(cfg);
+    encoder::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.
