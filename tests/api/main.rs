@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod auth;
+mod codes;
 mod directory;
 mod errors;
 mod ops;

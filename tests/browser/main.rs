@@ -356,3 +356,71 @@ async fn admin_creates_a_cohort_and_enrols_a_student_in_the_browser() {
     assert_eq!(rows.len(), 1);
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_encoder_is_keyboard_first() {
+    let Some((driver, chromium)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver, &chromium).await;
+    sign_in(&client, &app.address, "student1@demo.example").await;
+    client
+        .find(Locator::LinkText("Encoder"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let input = client
+        .wait()
+        .for_element(Locator::Id("encoder-q"))
+        .await
+        .unwrap();
+    // Type, arrow down to the first result, Enter to open it.
+    input.send_keys("colles fracture right").await.unwrap();
+    let first = "const e = document.querySelector('#encoder-results li[role=option]'); return e ? e.dataset.code : null;";
+    for _ in 0..50 {
+        if client.execute(first, vec![]).await.unwrap() == json!("S52.531-") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Let the debounced search settle so the list is not re-rendered under us.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    input.send_keys("\u{E015}").await.unwrap();
+    let selected = client
+        .execute("const e = document.querySelector('#encoder-results li[aria-selected=true]'); return e ? e.dataset.code : null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(selected, json!("S52.531-"));
+    input.send_keys("\u{E007}").await.unwrap();
+    let mut heading = String::new();
+    for _ in 0..50 {
+        heading = client
+            .find(Locator::Id("detail-heading"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if heading.starts_with("S52.531") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        heading.starts_with("S52.531 Colles' fracture of right radius"),
+        "{heading}"
+    );
+    let detail = client
+        .find(Locator::Id("encoder-detail"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("needs a 7th character"), "{detail}");
+    assert!(detail.contains("initial encounter for closed fracture"));
+    client.close().await.unwrap();
+}
