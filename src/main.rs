@@ -34,6 +34,11 @@ enum Command {
     Migrate,
     /// Seed the demo program, cohort and accounts (skipped if already there).
     SeedDemo,
+    /// Code sets: what is loaded, and importing official files.
+    Codeset {
+        #[command(subcommand)]
+        action: CodesetAction,
+    },
     /// Create a program administrator (and the program, if new) for a real deployment.
     CreateAdmin {
         /// The administrator's e-mail.
@@ -54,6 +59,34 @@ enum Command {
         /// Read the password from standard input instead of PRACTICUM_ADMIN_PASSWORD.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CodesetAction {
+    /// Per system: release, effective period, billable and header counts, notes parsed/unparsed.
+    Info {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import an official file beside the shipped data. The file is checked
+    /// completely first; a bad file names the line and field and changes nothing.
+    Import {
+        /// icd10cm (CMS tabular XML, plain or .gz), hcpcs (CMS quarterly fixed-width file),
+        /// cpt (licensed code<TAB>descriptor file), ncci-ptp (CMS PTP .txt), ncci-mue (CMS MUE .csv).
+        system: String,
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// A name for the release, e.g. "ICD-10-CM FY2027".
+        #[arg(long)]
+        release_name: Option<String>,
+        /// First date of service the release covers (YYYY-MM-DD; required for icd10cm).
+        #[arg(long)]
+        effective_from: Option<chrono::NaiveDate>,
+        /// Last date of service the release covers (YYYY-MM-DD; required for icd10cm).
+        #[arg(long)]
+        effective_to: Option<chrono::NaiveDate>,
     },
 }
 
@@ -105,6 +138,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 _ => eprintln!("the database already holds programs; demo data not seeded"),
             }
         }
+        Command::Codeset { action } => codeset(action, &settings).await?,
         Command::CreateAdmin {
             email,
             name,
@@ -192,4 +226,121 @@ fn create_admin(
         user.email, user.id, program.name
     );
     Ok(())
+}
+
+async fn codeset(action: CodesetAction, settings: &Settings) -> anyhow::Result<()> {
+    let (pool, _) = prepare_database(settings, false).await?;
+    match action {
+        CodesetAction::Info { json } => {
+            let info = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = pool.get()?;
+                Ok(practicum::service::codesets::load(&mut conn)?.info())
+            })
+            .await??;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                print_info(&info);
+            }
+        }
+        CodesetAction::Import {
+            system,
+            file,
+            release_name,
+            effective_from,
+            effective_to,
+        } => {
+            use practicum::codes::imports::{ImportFile, ImportKind};
+            let kind: ImportKind = system
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("system: {e}"))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let text = practicum::codes::icd10cm::load::maybe_gunzip(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let lines = text.lines().count();
+            let release_name = release_name.unwrap_or_else(|| {
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let import = ImportFile {
+                kind,
+                release_name,
+                effective_from,
+                effective_to,
+                text,
+            };
+            let bar = indicatif::ProgressBar::new(lines as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:40}] {pos}/{len} lines ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_message(format!("checking {}", file.display()));
+            let progress_bar = bar.clone();
+            let result = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = pool.get()?;
+                practicum::service::codesets::import(&mut conn, import, |i| {
+                    if i % 512 == 0 {
+                        progress_bar.set_position(i as u64);
+                    }
+                })
+            })
+            .await?;
+            match result {
+                Ok(done) => {
+                    bar.finish_with_message("imported");
+                    eprintln!(
+                        "imported {} as import #{}: {} rows; restart the server to use it",
+                        file.display(),
+                        done.id,
+                        done.rows
+                    );
+                }
+                Err(e) => {
+                    bar.abandon_with_message("refused");
+                    anyhow::bail!("{}: {e}; nothing was imported", file.display());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_info(info: &practicum::codes::CodeSetInfo) {
+    for r in &info.icd10cm {
+        let s = &r.stats;
+        println!("ICD-10-CM  {}", r.release.name);
+        println!(
+            "  effective      {} to {}",
+            r.release.effective_from, r.release.effective_to
+        );
+        println!("  billable       {}", s.billable);
+        println!(
+            "  headers        {} (categories and subcategories with children, and codes needing a 7th character)",
+            s.headers
+        );
+        println!(
+            "  chapters       {}   sections {}   categories {}",
+            s.chapters, s.sections, s.categories
+        );
+        println!(
+            "  notes          {} ({} with code references parsed, {} with compound references reported unparsed)",
+            s.notes, s.notes_with_refs_parsed, s.notes_with_refs_unparsed
+        );
+    }
+    println!(
+        "CPT        {} codes ({} with licensed AMA text; the rest carry Practicum's own descriptions)",
+        info.cpt_codes, info.cpt_codes_with_licensed_text
+    );
+    println!("HCPCS      {} Level II codes", info.hcpcs_codes);
+    println!("Modifiers  {}", info.modifiers);
+    println!("POS        {} places of service", info.places_of_service);
+    println!(
+        "NCCI       {} PTP edits, {} MUEs",
+        info.ncci_ptp_edits, info.ncci_mues
+    );
 }

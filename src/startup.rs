@@ -82,9 +82,12 @@ impl Application {
         }
         let secret = settings.resolve_jwt_secret()?;
         let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;
-        let codes = actix_web::rt::task::spawn_blocking(crate::codes::shipped_shared)
-            .await?
-            .map_err(|e| anyhow::anyhow!("loading the shipped code sets: {e}"))?;
+        let load_pool = pool.clone();
+        let codes = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let mut conn = load_pool.get()?;
+            crate::service::codesets::load(&mut conn)
+        })
+        .await??;
         let state = AppState {
             pool: pool.clone(),
             keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),

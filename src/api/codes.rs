@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::Caller;
-use crate::codes::detail::CodeDetail;
+use crate::codes::detail::AnyDetail;
 use crate::codes::search::{Hit, System};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::service::AppState;
@@ -105,7 +105,7 @@ pub struct DetailQuery {
         DetailQuery,
     ),
     responses(
-        (status = 200, description = "The code", body = CodeDetail),
+        (status = 200, description = "The code", body = AnyDetail),
         (status = 400, description = "Unknown system or bad date", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such code", body = ErrorBody),
@@ -125,8 +125,14 @@ async fn get_code(
         .or_else(|| state.codes.icd10cm_latest().map(|t| t.release.effective_to))
         .unwrap_or_default();
     let detail = match system {
-        System::Icd10cm => state.codes.icd10cm_detail(&code, dos),
-        System::Cpt | System::Hcpcs => None,
+        System::Icd10cm => state
+            .codes
+            .icd10cm_detail(&code, dos)
+            .map(AnyDetail::Diagnosis),
+        System::Cpt | System::Hcpcs => state
+            .codes
+            .procedure_detail(system, &code, dos)
+            .map(AnyDetail::Procedure),
     };
     detail
         .map(|d| HttpResponse::Ok().json(d))

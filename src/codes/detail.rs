@@ -249,3 +249,73 @@ impl CodeSets {
         })
     }
 }
+
+/// Everything the encoder shows about a CPT or HCPCS code.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProcedureDetail {
+    pub procedure: super::procedures::Procedure,
+    pub validity: Validity,
+    /// Modifiers that may go on this code.
+    pub modifiers_that_fit: Vec<String>,
+    /// The practitioner MUE, when one is loaded.
+    pub mue: Option<super::ncci::Mue>,
+    /// Where the description comes from.
+    pub description_source: String,
+}
+
+/// A diagnosis or a procedure code's detail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnyDetail {
+    Diagnosis(CodeDetail),
+    Procedure(ProcedureDetail),
+}
+
+impl CodeSets {
+    /// The detail of a CPT or HCPCS code, or None when it is not loaded.
+    pub fn procedure_detail(
+        &self,
+        system: System,
+        text: &str,
+        dos: NaiveDate,
+    ) -> Option<ProcedureDetail> {
+        let (sys, key, _) = super::procedures::classify(text).ok()?;
+        if sys != system {
+            return None;
+        }
+        let p = self.procedures.get(key)?;
+        let validity = match self.procedures.validate(text, dos) {
+            Ok(_) => Validity {
+                billable: true,
+                date_of_service: dos,
+                problem: None,
+                message: format!("{key} is valid on {dos}"),
+            },
+            Err(problem) => Validity {
+                billable: false,
+                date_of_service: dos,
+                problem: Some(problem.code().to_owned()),
+                message: format!("{key} is not in force on {dos}"),
+            },
+        };
+        let description_source = match (p.system, p.licensed_text) {
+            (System::Cpt, true) => "licensed AMA descriptor imported by this program".to_owned(),
+            (System::Cpt, false) => {
+                "Practicum's own plain-language description (not AMA text)".to_owned()
+            }
+            _ => "CMS HCPCS Level II descriptor (public domain)".to_owned(),
+        };
+        Some(ProcedureDetail {
+            procedure: p.clone(),
+            validity,
+            modifiers_that_fit: self
+                .modifiers
+                .fitting(p)
+                .iter()
+                .map(|m| m.modifier.clone())
+                .collect(),
+            mue: self.ncci.mue(key).cloned(),
+            description_source,
+        })
+    }
+}

@@ -163,7 +163,9 @@ impl Hasher for KeyHasher {
     }
 
     fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // Combines with what came before, so pairs of keys hash well too.
+        let mixed = self.0.rotate_left(29) ^ n;
+        self.0 = (mixed ^ (mixed >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 

@@ -4,7 +4,13 @@
 
 pub mod detail;
 pub mod icd10cm;
+pub mod import;
+pub mod imports;
 pub mod key;
+pub mod modifiers;
+pub mod ncci;
+pub mod pos;
+pub mod procedures;
 pub mod search;
 
 use chrono::NaiveDate;
@@ -26,29 +32,77 @@ pub fn shipped_shared() -> Result<std::sync::Arc<CodeSets>, String> {
         .clone()
 }
 
+/// Why the code sets could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeSetError {
+    #[error("ICD-10-CM: {0}")]
+    Icd10cm(#[from] LoadError),
+    #[error("{file}: {error}")]
+    Table {
+        /// Which table.
+        file: &'static str,
+        /// Where and why.
+        error: import::ImportError,
+    },
+}
+
+fn table<T>(file: &'static str, r: Result<T, import::ImportError>) -> Result<T, CodeSetError> {
+    r.map_err(|error| CodeSetError::Table { file, error })
+}
+
 /// Every loaded code set and the encoder index over them.
 pub struct CodeSets {
     /// ICD-10-CM releases, oldest first.
     icd10cm: Vec<Icd10Cm>,
+    /// CPT and HCPCS Level II.
+    pub procedures: procedures::ProcedureTable,
+    pub modifiers: modifiers::Modifiers,
+    pub places: pos::Places,
+    pub ncci: ncci::Ncci,
     search: SearchIndex,
 }
 
 impl CodeSets {
     /// The code sets shipped with Practicum.
-    pub fn shipped() -> Result<Self, LoadError> {
-        Ok(Self::new(vec![Icd10Cm::shipped()?]))
+    pub fn shipped() -> Result<Self, CodeSetError> {
+        Ok(Self::new(
+            vec![Icd10Cm::shipped()?],
+            table("CPT/HCPCS", procedures::ProcedureTable::shipped())?,
+            table("modifiers", modifiers::Modifiers::shipped())?,
+            table("places of service", pos::Places::shipped())?,
+            table("NCCI", ncci::Ncci::shipped())?,
+        ))
     }
 
     /// Builds the container and its search index; the newest ICD-10-CM
     /// release feeds the encoder.
-    pub fn new(mut icd10cm: Vec<Icd10Cm>) -> Self {
+    pub fn new(
+        mut icd10cm: Vec<Icd10Cm>,
+        procedures: procedures::ProcedureTable,
+        modifiers: modifiers::Modifiers,
+        places: pos::Places,
+        ncci: ncci::Ncci,
+    ) -> Self {
         icd10cm.sort_by_key(|t| t.release.effective_from);
         let mut docs = Vec::new();
         if let Some(latest) = icd10cm.last() {
             docs.extend(icd_docs(latest));
         }
+        docs.extend(procedures.iter().map(|p| Doc {
+            system: p.system,
+            key: p.code,
+            display: p.code.to_string(),
+            desc: p.description.clone(),
+            kind: EntryKind::Billable,
+            synonyms: p.short_description.iter().cloned().collect(),
+            by_words: true,
+        }));
         CodeSets {
             icd10cm,
+            procedures,
+            modifiers,
+            places,
+            ncci,
             search: SearchIndex::build(docs),
         }
     }
@@ -148,4 +202,52 @@ fn icd_docs(t: &Icd10Cm) -> Vec<Doc> {
         .collect();
     docs.extend(expansions);
     docs
+}
+
+/// One ICD-10-CM release's figures.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReleaseInfo {
+    pub release: icd10cm::Release,
+    pub stats: icd10cm::Stats,
+}
+
+/// What is loaded, per system.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CodeSetInfo {
+    pub icd10cm: Vec<ReleaseInfo>,
+    pub cpt_codes: usize,
+    pub cpt_codes_with_licensed_text: usize,
+    pub hcpcs_codes: usize,
+    pub modifiers: usize,
+    pub places_of_service: usize,
+    pub ncci_ptp_edits: usize,
+    pub ncci_mues: usize,
+}
+
+impl CodeSets {
+    /// Figures for `practicum codeset info`.
+    pub fn info(&self) -> CodeSetInfo {
+        let (ptp, mue) = self.ncci.counts();
+        CodeSetInfo {
+            icd10cm: self
+                .icd10cm
+                .iter()
+                .map(|t| ReleaseInfo {
+                    release: t.release.clone(),
+                    stats: t.stats(),
+                })
+                .collect(),
+            cpt_codes: self.procedures.count(System::Cpt),
+            cpt_codes_with_licensed_text: self
+                .procedures
+                .iter()
+                .filter(|p| p.licensed_text)
+                .count(),
+            hcpcs_codes: self.procedures.count(System::Hcpcs),
+            modifiers: self.modifiers.all().len(),
+            places_of_service: self.places.all().len(),
+            ncci_ptp_edits: ptp,
+            ncci_mues: mue,
+        }
+    }
 }

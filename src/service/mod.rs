@@ -2,6 +2,7 @@
 //! authorizes the caller, validates input with the domain rules, and runs the
 //! storage calls on the blocking pool.
 
+pub mod codesets;
 pub mod demo;
 pub mod directory;
 pub mod sessions;

@@ -77,4 +77,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     cohorts,
     enrolments,
     revoked_tokens,
+    codeset_imports,
 );
+
+diesel::table! {
+    codeset_imports (id) {
+        id -> BigInt,
+        kind -> Text,
+        release_name -> Text,
+        effective_from -> Nullable<Date>,
+        effective_to -> Nullable<Date>,
+        content_gz -> Binary,
+        sha256 -> Text,
+        row_count -> BigInt,
+        imported_at -> Timestamp,
+    }
+}

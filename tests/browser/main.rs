@@ -397,13 +397,14 @@ async fn the_encoder_is_keyboard_first() {
     input.send_keys("\u{E007}").await.unwrap();
     let mut heading = String::new();
     for _ in 0..50 {
+        // Read through script: the panel is replaced while it loads.
         heading = client
-            .find(Locator::Id("detail-heading"))
+            .execute("const h = document.getElementById('detail-heading'); return h ? h.textContent : '';", vec![])
             .await
             .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         if heading.starts_with("S52.531") {
             break;
         }

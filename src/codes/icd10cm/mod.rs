@@ -1,7 +1,7 @@
 //! ICD-10-CM: the official CMS tabular list, loaded into a hierarchy with
 //! billable codes, 7th-character expansion, and the notes that govern use.
 
-mod load;
+pub mod load;
 pub mod notes;
 pub mod validate;
 

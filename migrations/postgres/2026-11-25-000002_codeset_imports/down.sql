@@ -1,0 +1,1 @@
+DROP TABLE codeset_imports;
