@@ -156,3 +156,180 @@ fn seed_demo_and_create_admin_on_a_fresh_data_directory() {
         "names the problem"
     );
 }
+
+const SAMPLE_RELEASE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<ICD10CM.tabular>
+  <version>2027</version>
+  <chapter>
+    <name>4</name>
+    <desc>Endocrine, nutritional and metabolic diseases (E00-E89)</desc>
+    <section id="E08-E13">
+      <desc>Diabetes mellitus (E08-E13)</desc>
+      <diag>
+        <name>E11</name>
+        <desc>Type 2 diabetes mellitus</desc>
+        <diag><name>E11.9</name><desc>Type 2 diabetes mellitus without complications</desc></diag>
+        <diag><name>E11.B</name><desc>Made-up code that exists only in this test release</desc></diag>
+      </diag>
+    </section>
+  </chapter>
+</ICD10CM.tabular>
+"#;
+
+#[test]
+fn codeset_info_and_import_of_a_later_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        practicum()
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["codeset", "info", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["icd10cm"][0]["stats"]["billable"], 74_719);
+    assert_eq!(
+        info["icd10cm"][0]["release"]["effective_from"],
+        "2026-04-01"
+    );
+    assert!(info["cpt_codes"].as_u64().unwrap() >= 150);
+    assert!(
+        info["icd10cm"][0]["stats"]["notes_with_refs_unparsed"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let text = String::from_utf8(run(&["codeset", "info"]).stdout).unwrap();
+    assert!(text.contains("billable       74719"), "{text}");
+
+    // A broken file names its line and changes nothing.
+    let bad = dir.path().join("broken.xml");
+    std::fs::write(
+        &bad,
+        SAMPLE_RELEASE.replace("<diag><name>E11.B</name>", "<diag><name>E11.B</nam>"),
+    )
+    .unwrap();
+    let out = run(&[
+        "codeset",
+        "import",
+        "icd10cm",
+        bad.to_str().unwrap(),
+        "--effective-from",
+        "2026-10-01",
+        "--effective-to",
+        "2027-09-30",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 13") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let missing_dates = dir.path().join("sample.xml");
+    std::fs::write(&missing_dates, SAMPLE_RELEASE).unwrap();
+    let out = run(&[
+        "codeset",
+        "import",
+        "icd10cm",
+        missing_dates.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--effective-from"));
+    let info: serde_json::Value =
+        serde_json::from_slice(&run(&["codeset", "info", "--json"]).stdout).unwrap();
+    assert_eq!(
+        info["icd10cm"].as_array().unwrap().len(),
+        1,
+        "still one release"
+    );
+
+    // A good file is stored and applies from its effective date on.
+    let out = run(&[
+        "codeset",
+        "import",
+        "icd10cm",
+        missing_dates.to_str().unwrap(),
+        "--release-name",
+        "Sample FY2027",
+        "--effective-from",
+        "2026-10-01",
+        "--effective-to",
+        "2027-09-30",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value =
+        serde_json::from_slice(&run(&["codeset", "info", "--json"]).stdout).unwrap();
+    let releases = info["icd10cm"].as_array().unwrap();
+    assert_eq!(releases.len(), 2);
+    assert_eq!(releases[1]["release"]["name"], "Sample FY2027");
+    let out = run(&[
+        "codeset",
+        "import",
+        "icd10cm",
+        missing_dates.to_str().unwrap(),
+        "--release-name",
+        "again",
+        "--effective-from",
+        "2026-10-01",
+        "--effective-to",
+        "2027-09-30",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported already"));
+
+    let settings = practicum::config::Settings::from_raw(practicum::config::RawSettings {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .unwrap();
+    let pool = practicum::store::build_pool(&settings.database, 1).unwrap();
+    let sets = practicum::service::codesets::load(&mut pool.get().unwrap()).unwrap();
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    assert!(
+        sets.validate_icd10cm("E11.B", d(2026, 11, 1)).is_ok(),
+        "new code valid in the new period"
+    );
+    assert!(
+        sets.validate_icd10cm("E11.B", d(2026, 6, 1)).is_err(),
+        "not valid before its release"
+    );
+    assert!(
+        sets.validate_icd10cm("S52.531A", d(2026, 6, 1)).is_ok(),
+        "the shipped release still serves its period"
+    );
+}
+
+#[test]
+fn hcpcs_import_reports_the_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("HCPC2026_JAN_ANWEB.txt");
+    std::fs::write(&file, "J1100 this line is far too short to be a record\n").unwrap();
+    let out = practicum()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["codeset", "import", "hcpcs"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1, field record"), "{err}");
+    let out = practicum()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["codeset", "import", "snomed", "x"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("system:"));
+}
