@@ -186,6 +186,24 @@ async fn main() {
         })
         .await,
     );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive("GET /api/v1/codes/search (words)", n, c, move |cl| {
+            cl.get(format!(
+                "{b}/api/v1/codes/search?q=colles%20fracture%20right&limit=20"
+            ))
+            .bearer_auth(&t)
+        })
+        .await,
+    );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive("GET /api/v1/codes/search (code prefix)", n, c, move |cl| {
+            cl.get(format!("{b}/api/v1/codes/search?q=S52.5&limit=20"))
+                .bearer_auth(&t)
+        })
+        .await,
+    );
     let b = base.clone();
     reports.push(
         drive(

@@ -150,3 +150,39 @@ async fn encoder_page_works_without_javascript() {
     let res = app.client.get(app.url("/encoder")).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn code_set_imports_are_stored_on_either_backend() {
+    use practicum::codes::imports::{ImportFile, ImportKind};
+    let app = spawn_app().await;
+    let pool = app.pool.clone();
+    let mue = "\"HCPCS/CPT Code\",\"Practitioner Services MUE Values\",\"MUE Adjudication Indicator\",\"MUE Rationale\"\n\
+               J1100,99,3 Date of Service Edit: Clinical,Clinical: Data\n";
+    let file = ImportFile {
+        kind: ImportKind::NcciMue,
+        release_name: "MUE sample".into(),
+        effective_from: None,
+        effective_to: None,
+        text: mue.into(),
+    };
+    let sets = tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().unwrap();
+        let done = practicum::service::codesets::import(&mut conn, file.clone(), |_| {}).unwrap();
+        assert_eq!(done.rows, 1);
+        assert!(
+            practicum::service::codesets::import(&mut conn, file, |_| {}).is_err(),
+            "same file twice"
+        );
+        practicum::service::codesets::load(&mut conn).unwrap()
+    })
+    .await
+    .unwrap();
+    let mue = sets
+        .ncci
+        .mue(practicum::codes::CodeKey::parse("J1100").unwrap())
+        .unwrap();
+    assert_eq!(
+        mue.value, 99,
+        "the imported value overrides the shipped one"
+    );
+}
