@@ -83,11 +83,14 @@ impl Application {
         let secret = settings.resolve_jwt_secret()?;
         let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;
         let load_pool = pool.clone();
-        let codes = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let mut conn = load_pool.get()?;
-            crate::service::codesets::load(&mut conn)
-        })
-        .await??;
+        let (codes, demo_present) =
+            actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+                let mut conn = load_pool.get()?;
+                let demo_present =
+                    store::programs::find_by_name(&mut conn, demo::DEMO_PROGRAM)?.is_some();
+                Ok((crate::service::codesets::load(&mut conn)?, demo_present))
+            })
+            .await??;
         let state = AppState {
             pool: pool.clone(),
             keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),
@@ -95,6 +98,7 @@ impl Application {
             decoy_hash: Arc::from(decoy.as_str()),
             cookie_secure: settings.cookie_secure,
             codes,
+            demo: demo_present,
         };
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();

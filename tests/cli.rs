@@ -333,3 +333,73 @@ fn hcpcs_import_reports_the_bad_line() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("system:"));
 }
+
+#[test]
+fn sigterm_drains_in_flight_requests() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = practicum()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "2",
+            "serve",
+            "--demo",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Sign-ins are deliberately slow (Argon2id); start several, then SIGTERM.
+    let body = r#"{"email":"student1@demo.example","password":"practicum-demo"}"#;
+    let clients: Vec<_> = (0..6)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let req = format!(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(req.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(30));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    for mut s in clients {
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "in-flight request finished: {response:.80}"
+        );
+    }
+    let status = server.wait().unwrap();
+    assert!(status.success(), "clean exit after draining: {status:?}");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer listening"
+    );
+}

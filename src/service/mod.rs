@@ -29,6 +29,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// The code sets (immutable, shared by every worker).
     pub codes: Arc<crate::codes::CodeSets>,
+    /// The demo program exists, so the sign-in page lists the demo accounts.
+    pub demo: bool,
 }
 
 /// Runs blocking storage work on actix's blocking pool, keeping the tracing span.

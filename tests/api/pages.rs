@@ -55,6 +55,10 @@ async fn anonymous_visitors_are_sent_to_sign_in() {
     assert!(html.contains("Synthetic data — not real patients"));
     assert!(html.contains("<label for=\"email\">"));
     assert!(html.contains("<main id=\"main\""));
+    assert!(
+        html.contains("Demo accounts") && html.contains("student5@demo.example"),
+        "demo accounts listed on a demo instance"
+    );
 }
 
 #[tokio::test]

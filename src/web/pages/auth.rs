@@ -29,6 +29,8 @@ struct LoginPage {
     next: String,
     email: String,
     error: Option<String>,
+    demo_accounts: Vec<(&'static str, &'static str)>,
+    demo_password: &'static str,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,12 +80,22 @@ fn render_login(
     let nonce = random_hex(16);
     let mut chrome = Chrome::anonymous();
     chrome.notice = notice.and_then(super::super::notice_text);
+    let demo_accounts = if state.demo {
+        crate::service::demo::DEMO_ACCOUNTS
+            .iter()
+            .map(|(email, _, role, _)| (*email, *role))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = LoginPage {
         chrome,
         csrf: csrf::token_for(&state.csrf_secret, &nonce),
         next,
         email,
         error,
+        demo_accounts,
+        demo_password: crate::service::demo::DEMO_PASSWORD,
     };
     let mut response = html(status, &page);
     if let Err(e) = response.add_cookie(&login_nonce_cookie(state, nonce)) {
