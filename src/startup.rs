@@ -143,7 +143,9 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 query_error(&err.to_string()).into()
             }))
-            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
+                crate::web::PageError::App(AppError::bad_request(None, format!("the form could not be read: {err}"))).into()
+            }))
             .route(
                 "/api/openapi.json",
                 web::get().to(move || {

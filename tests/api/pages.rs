@@ -302,3 +302,20 @@ async fn students_and_supervisors_cannot_open_admin_pages() {
     let (status, _) = page(&app, "/admin/users").await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn unreadable_forms_get_an_error_page_not_a_crash() {
+    let app = spawn_app().await;
+    sign_in_page(&app, "admin@demo.example").await;
+    let res = app
+        .client
+        .post(app.url("/admin/programs"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 70 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("the form could not be read"), "{html:.200}");
+}
