@@ -11,6 +11,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod practicum;
+pub mod scenarios;
 pub mod service;
 pub mod startup;
 pub mod store;

@@ -39,6 +39,34 @@ enum Command {
         #[command(subcommand)]
         action: CodesetAction,
     },
+    /// Scenario library: list and check the scenario files.
+    Scenarios {
+        #[command(subcommand)]
+        action: ScenariosAction,
+        /// Directory holding the scenario files.
+        #[arg(
+            long,
+            env = "PRACTICUM_SCENARIOS_DIR",
+            default_value = "scenarios",
+            global = true
+        )]
+        dir: std::path::PathBuf,
+    },
+    /// Generate one synthetic encounter and its answer key (no database).
+    Generate {
+        /// Scenario id.
+        #[arg(long)]
+        scenario: String,
+        /// Seed: the same scenario, version and seed give the same encounter.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print `{"encounter": …, "key": …}` as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Directory holding the scenario files.
+        #[arg(long, env = "PRACTICUM_SCENARIOS_DIR", default_value = "scenarios")]
+        dir: std::path::PathBuf,
+    },
     /// Create a program administrator (and the program, if new) for a real deployment.
     CreateAdmin {
         /// The administrator's e-mail.
@@ -60,6 +88,19 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenariosAction {
+    /// List the scenarios that load.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the whole library: every file parses, every variable combination
+    /// (or 2,000 of them) renders, and every key code is valid and billable.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +180,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Codeset { action } => codeset(action, &settings).await?,
+        Command::Scenarios { action, dir } => scenarios(action, &dir)?,
+        Command::Generate {
+            scenario,
+            seed,
+            json,
+            dir,
+        } => generate(&dir, &scenario, seed, json)?,
         Command::CreateAdmin {
             email,
             name,
@@ -343,4 +391,122 @@ fn print_info(info: &practicum::codes::CodeSetInfo) {
         "NCCI       {} PTP edits, {} MUEs",
         info.ncci_ptp_edits, info.ncci_mues
     );
+}
+
+fn window(
+    codes: &practicum::codes::CodeSets,
+) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let t = codes
+        .icd10cm_latest()
+        .ok_or_else(|| anyhow::anyhow!("no ICD-10-CM release loaded"))?;
+    Ok((t.release.effective_from, t.release.effective_to))
+}
+
+fn scenarios(action: ScenariosAction, dir: &std::path::Path) -> anyhow::Result<()> {
+    let (loaded, errors) = practicum::scenarios::load_dir(dir);
+    match action {
+        ScenariosAction::List { json } => {
+            if json {
+                let list: Vec<_> = loaded
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.spec.id, "version": s.spec.version, "title": s.spec.title,
+                            "specialty": s.spec.specialty, "difficulty": s.spec.difficulty,
+                            "pos": s.spec.pos, "minutes": s.spec.minutes, "combinations": s.combinations(),
+                            "file": s.file,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for s in &loaded {
+                    println!(
+                        "{:<32} v{:<3} {:<15} {:<12} {}",
+                        s.spec.id,
+                        s.spec.version,
+                        s.spec.specialty,
+                        s.spec.difficulty,
+                        s.spec.title
+                    );
+                }
+            }
+            for e in &errors {
+                eprintln!("not loaded: {e}");
+            }
+        }
+        ScenariosAction::Check => {
+            let codes = practicum::codes::CodeSets::shipped()?;
+            let window = window(&codes)?;
+            let mut failures: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            for s in &loaded {
+                let results = s.each_combination(window, 2000);
+                let mut bad = 0;
+                for r in &results {
+                    match r {
+                        Ok(g) => {
+                            for p in practicum::scenarios::check_key(g, &codes) {
+                                bad += 1;
+                                failures
+                                    .push(format!("{}: seed {}: {p}", s.file, g.encounter.seed));
+                            }
+                        }
+                        Err(e) => {
+                            bad += 1;
+                            failures.push(e.to_string());
+                        }
+                    }
+                }
+                eprintln!(
+                    "{:<32} {} combinations checked, {} problems",
+                    s.spec.id,
+                    results.len(),
+                    bad
+                );
+            }
+            if !failures.is_empty() {
+                for f in failures.iter().take(50) {
+                    eprintln!("  {f}");
+                }
+                anyhow::bail!("{} problems in the scenario library", failures.len());
+            }
+            eprintln!("scenario library OK: {} scenarios", loaded.len());
+        }
+    }
+    Ok(())
+}
+
+fn generate(dir: &std::path::Path, id: &str, seed: u64, json: bool) -> anyhow::Result<()> {
+    let (loaded, errors) = practicum::scenarios::load_dir(dir);
+    let Some(s) = loaded.iter().find(|s| s.spec.id == id) else {
+        if let Some(e) = errors.iter().find(|e| e.file.contains(id)) {
+            anyhow::bail!("scenario {id:?} failed to load: {e}");
+        }
+        anyhow::bail!("scenario: no scenario with id {id:?} in {}", dir.display());
+    };
+    let codes = practicum::codes::CodeSets::shipped()?;
+    let g = s
+        .generate(seed, window(&codes)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"encounter": g.encounter, "key": g.key})
+            )?
+        );
+    } else {
+        println!("{} (seed {seed}) — SYNTHETIC PATIENT", g.encounter.title);
+        for d in &g.encounter.documents {
+            println!("\n== {} ==\n{}", d.title, d.text);
+        }
+        println!("\nKey: diagnoses {:?}", g.key.diagnoses);
+        for l in &g.key.lines {
+            println!(
+                "     line {} {:?} x{} -> {:?}",
+                l.code, l.modifiers, l.units, l.pointers
+            );
+        }
+    }
+    Ok(())
 }

@@ -403,3 +403,78 @@ fn sigterm_drains_in_flight_requests() {
         "no longer listening"
     );
 }
+
+#[test]
+fn scenario_commands_list_check_and_generate() {
+    let lib = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let out = practicum()
+        .args(["scenarios", "check", "--dir", lib])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scenario library OK"));
+    let out = practicum()
+        .args(["scenarios", "list", "--json", "--dir", lib])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == "ortho-colles-fracture")
+    );
+
+    let generate = || {
+        practicum()
+            .args([
+                "generate",
+                "--scenario",
+                "ortho-colles-fracture",
+                "--seed",
+                "7",
+                "--json",
+                "--dir",
+                lib,
+            ])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (generate(), generate());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout, "byte for byte");
+    let doc: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert!(
+        doc["key"]["diagnoses"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("S52.53")
+    );
+    assert_eq!(doc["key"]["lines"][0]["units"], 1);
+    assert_eq!(doc["encounter"]["synthetic"], true);
+
+    let out = practicum()
+        .args(["generate", "--scenario", "no-such-scenario", "--dir", lib])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no scenario with id"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.toml"), "id = \"x\"\nversion = =\n").unwrap();
+    let out = practicum()
+        .args(["scenarios", "check", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("broken.toml:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

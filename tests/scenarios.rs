@@ -1,0 +1,241 @@
+//! The scenario library: every file loads, every variable combination renders
+//! a key of valid, billable codes whose facts appear in the documents, and
+//! generation is deterministic with fictional identifiers only.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use practicum::codes::CodeSets;
+use practicum::scenarios::{Generated, Scenario, check_key, load_dir};
+
+fn codes() -> &'static CodeSets {
+    static SETS: OnceLock<CodeSets> = OnceLock::new();
+    SETS.get_or_init(|| CodeSets::shipped().expect("code sets"))
+}
+
+fn window() -> (NaiveDate, NaiveDate) {
+    let t = codes().icd10cm_latest().unwrap();
+    (t.release.effective_from, t.release.effective_to)
+}
+
+fn library() -> Vec<Scenario> {
+    let (ok, errors) = load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")));
+    assert!(errors.is_empty(), "{errors:?}");
+    ok
+}
+
+fn all_text(g: &Generated) -> String {
+    g.encounter
+        .documents
+        .iter()
+        .map(|d| format!("{}\n{}", d.title, d.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_combination_yields_a_valid_key() {
+    let lib = library();
+    assert!(lib.len() >= 3);
+    for s in &lib {
+        let results = s.each_combination(window(), 2000);
+        assert_eq!(
+            results.len() as u64,
+            s.combinations().min(2000),
+            "{}",
+            s.spec.id
+        );
+        for r in results {
+            let g = r.unwrap_or_else(|e| panic!("{e}"));
+            let problems = check_key(&g, codes());
+            assert!(
+                problems.is_empty(),
+                "{} seed {}: {problems:?}",
+                s.spec.id,
+                g.encounter.seed
+            );
+            assert!(!g.key.diagnoses.is_empty() && !g.key.lines.is_empty());
+            let letters = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"];
+            for line in &g.key.lines {
+                for p in &line.pointers {
+                    let idx = letters.iter().position(|l| l == p).unwrap();
+                    assert!(
+                        idx < g.key.diagnoses.len(),
+                        "pointer {p} beyond the diagnoses"
+                    );
+                }
+            }
+            let first = &g.key.diagnoses[0];
+            assert!(
+                !matches!(first.as_bytes()[0], b'V' | b'W' | b'X' | b'Y'),
+                "external cause first in {}",
+                s.spec.id
+            );
+            assert!(g.key.date_of_service >= window().0 && g.key.date_of_service <= window().1);
+        }
+    }
+}
+
+#[test]
+fn generation_is_deterministic_and_identifiers_fictional() {
+    for s in &library() {
+        let a = serde_json::to_string(&s.generate(42, window()).unwrap().encounter).unwrap();
+        let b = serde_json::to_string(&s.generate(42, window()).unwrap().encounter).unwrap();
+        assert_eq!(a, b, "{}: same seed, same encounter", s.spec.id);
+        let c = serde_json::to_string(&s.generate(43, window()).unwrap().encounter).unwrap();
+        assert_ne!(a, c, "{}: another seed, another encounter", s.spec.id);
+        for seed in 0..300 {
+            let g = s.generate(seed, window()).unwrap();
+            let p = &g.encounter.patient;
+            assert!(p.phone.contains("-555-01"), "{}", p.phone);
+            assert!(
+                ["@example.com", "@example.org", "@example.net"]
+                    .iter()
+                    .any(|d| p.email.ends_with(d)),
+                "{}",
+                p.email
+            );
+            assert!(p.mrn.starts_with("SYN-") && p.member_id.starts_with("ZZ"));
+            assert!((s.spec.age[0]..=s.spec.age[1]).contains(&p.age));
+            assert_eq!(g.key.patient.sex, p.sex);
+            let text = all_text(&g);
+            assert!(
+                text.contains(&p.mrn) || !text.contains("MRN"),
+                "the MRN in the note is the record's"
+            );
+            assert!(g.encounter.synthetic);
+        }
+    }
+}
+
+fn find<'a>(lib: &'a [Scenario], id: &str) -> &'a Scenario {
+    lib.iter()
+        .find(|s| s.spec.id == id)
+        .unwrap_or_else(|| panic!("{id}"))
+}
+
+#[test]
+fn colles_key_follows_the_documented_side_and_treatment() {
+    let lib = library();
+    for r in find(&lib, "ortho-colles-fracture").each_combination(window(), 100) {
+        let g = r.unwrap();
+        let side = &g.encounter.variables["side"];
+        let text = all_text(&g);
+        assert!(text.contains(&format!("{side} wrist")), "side in the note");
+        assert!(
+            !text.contains(if side == "right" { "left" } else { "right" }),
+            "no contradicting side"
+        );
+        let (digit, modifier) = if side == "right" {
+            ("1", "RT")
+        } else {
+            ("2", "LT")
+        };
+        assert_eq!(g.key.diagnoses[0], format!("S52.53{digit}A"));
+        assert_eq!(g.key.diagnoses[1], "W01.0XXA");
+        let reduced = text.contains("closed reduction");
+        assert_eq!(g.key.lines[0].code, if reduced { "25605" } else { "25600" });
+        assert!(
+            g.key
+                .lines
+                .iter()
+                .all(|l| l.modifiers == vec![modifier.to_owned()])
+        );
+    }
+}
+
+#[test]
+fn laceration_lengths_are_summed_from_the_note() {
+    let lib = library();
+    for r in find(&lib, "integ-laceration-repair").each_combination(window(), 100) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        let grab = |label: &str| -> f64 {
+            let at = text.find(label).unwrap() + label.len();
+            text[at..]
+                .split(" cm")
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        let total = grab("Forearm ") + grab("; hand ");
+        let expected = if total <= 2.5 {
+            "12001"
+        } else if total <= 7.5 {
+            "12002"
+        } else {
+            "12004"
+        };
+        assert_eq!(g.key.lines[1].code, expected, "total {total} cm");
+        let side = &g.encounter.variables["side"];
+        let digit = if side == "right" { "1" } else { "2" };
+        assert_eq!(
+            g.key.diagnoses[..2],
+            [format!("S51.81{digit}A"), format!("S61.41{digit}A")]
+        );
+    }
+}
+
+#[test]
+fn office_visit_level_follows_mdm_or_documented_time() {
+    let lib = library();
+    for r in find(&lib, "em-uri-office-visit").each_combination(window(), 100) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        let minutes: u32 = text
+            .split("Total time on the date of the encounter: ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let new = text.contains("first visit");
+        let expected = match (new, minutes) {
+            (true, m) if m >= 60 => "99205",
+            (true, m) if m >= 45 => "99204",
+            (true, _) => "99203",
+            (false, m) if m >= 40 => "99215",
+            (false, m) if m >= 30 => "99214",
+            (false, _) => "99213",
+        };
+        assert_eq!(g.key.lines[0].code, expected, "new={new} minutes={minutes}");
+        assert_eq!(g.key.diagnoses, vec!["J06.9"]);
+    }
+}
+
+#[test]
+fn broken_files_are_reported_with_file_line_and_cause() {
+    let good = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/orthopedics/colles-fracture.toml"
+    ))
+    .unwrap();
+    let syntax = good.replacen("version = 1", "version = = 1", 1);
+    let err = Scenario::parse("bad.toml", &syntax).err().unwrap();
+    assert_eq!((err.file.as_str(), err.line), ("bad.toml", Some(2)));
+    let template = good.replacen("{{ treatment }}", "{{ treatment ", 1);
+    let err = Scenario::parse("t.toml", &template).err().unwrap();
+    assert!(
+        err.cause.contains("template error") && err.line.is_some(),
+        "{err}"
+    );
+    let unknown = good.replacen("{{ treatment }}", "{{ treatmnt }}", 1);
+    let s = Scenario::parse("u.toml", &unknown).unwrap();
+    let err = s.generate(1, window()).err().unwrap();
+    assert!(err.cause.contains("undefined"), "{err}");
+    assert!(err.line.is_some());
+    let bad_code = good.replacen("S52.53{{ icd_side }}A", "S52.53{{ icd_side }}Z", 1);
+    let s = Scenario::parse("c.toml", &bad_code).unwrap();
+    let g = s.generate(1, window()).unwrap();
+    assert!(
+        check_key(&g, codes())
+            .iter()
+            .any(|p| p.contains("invalid_seventh") || p.contains("diagnosis")),
+        "an invalid code is caught"
+    );
+}
