@@ -239,3 +239,73 @@ fn broken_files_are_reported_with_file_line_and_cause() {
         "an invalid code is caught"
     );
 }
+
+#[test]
+fn lesion_counts_drive_destruction_units() {
+    let lib = library();
+    for r in find(&lib, "integ-ak-destruction").each_combination(window(), 100) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        let n: u32 = text
+            .split("Number of lesions treated: ")
+            .nth(1)
+            .unwrap()
+            .split('.')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let lines: Vec<(String, u32)> = g
+            .key
+            .lines
+            .iter()
+            .map(|l| (l.code.clone(), l.units))
+            .collect();
+        let expected: Vec<(String, u32)> = match n {
+            1 => vec![("17000".into(), 1)],
+            2..=14 => vec![("17000".into(), 1), ("17003".into(), n - 1)],
+            _ => vec![("17004".into(), 1)],
+        };
+        assert_eq!(lines, expected, "{n} lesions");
+    }
+}
+
+#[test]
+fn confirmed_interpretation_replaces_symptoms() {
+    let lib = library();
+    for r in find(&lib, "rad-chest-xray-cough-fever").each_combination(window(), 10) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        if text.contains("IMPRESSION: Right lower lobe pneumonia") {
+            assert_eq!(g.key.diagnoses, vec!["J18.9"]);
+        } else {
+            assert!(text.contains("No acute cardiopulmonary abnormality"));
+            assert_eq!(g.key.diagnoses, vec!["R05.9", "R50.9"]);
+        }
+        assert_eq!(g.key.lines[0].modifiers, vec!["26"]);
+        assert_eq!(
+            g.key.lines[0].pointers.len(),
+            g.key.diagnoses.len(),
+            "the line points at every listed diagnosis"
+        );
+    }
+}
+
+#[test]
+fn diabetes_code_follows_the_documented_control() {
+    let lib = library();
+    for r in find(&lib, "em-diabetes-hypertension-followup").each_combination(window(), 10) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        let expected = if text.contains("with hyperglycemia") {
+            "E11.65"
+        } else {
+            "E11.9"
+        };
+        assert_eq!(g.key.diagnoses, vec![expected, "I10", "Z79.84"]);
+        assert!(
+            text.contains(&format!("BP {}", g.encounter.vitals.blood_pressure)),
+            "the note's BP is the record's"
+        );
+    }
+}

@@ -259,7 +259,8 @@ impl Scenario {
         if !present {
             return Ok(true);
         }
-        Ok(self.render(name, ctx)? == "true")
+        // minijinja renders booleans Python-style ("True"/"False").
+        Ok(self.render(name, ctx)?.eq_ignore_ascii_case("true"))
     }
 
     /// Generates the encounter and its key for a seed, with the date of
@@ -555,6 +556,12 @@ fn vitals(rng: &mut ChaCha8Rng, age: u32, overrides: &BTreeMap<String, String>) 
 pub fn check_key(g: &Generated, codes: &CodeSets) -> Vec<String> {
     let mut problems = Vec::new();
     let dos = g.key.date_of_service;
+    if g.key.diagnoses.is_empty() {
+        problems.push("the key lists no diagnosis".to_owned());
+    }
+    if g.key.lines.is_empty() {
+        problems.push("the key lists no service line".to_owned());
+    }
     for code in g
         .key
         .diagnoses
