@@ -309,3 +309,59 @@ fn diabetes_code_follows_the_documented_control() {
         );
     }
 }
+
+#[test]
+fn vaccine_administration_counts_vaccines_and_components() {
+    let lib = library();
+    let g = find(&lib, "peds-well-child-12-month-vaccines")
+        .generate(3, window())
+        .unwrap();
+    let text = all_text(&g);
+    let vaccines = text.matches("\n- ").count() as u32;
+    let units = |code: &str| g.key.lines.iter().find(|l| l.code == code).map(|l| l.units);
+    assert_eq!(units("90460"), Some(vaccines), "one 90460 per vaccine");
+    assert_eq!(units("90461"), Some(2), "MMR's two further components");
+    assert_eq!(g.encounter.patient.age, 1);
+}
+
+#[test]
+fn psychotherapy_code_follows_the_documented_minutes() {
+    let lib = library();
+    for r in find(&lib, "bh-psychotherapy-by-time").each_combination(window(), 10) {
+        let g = r.unwrap();
+        let text = all_text(&g);
+        let minutes: u32 = text
+            .split("psychotherapy time ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let expected = match minutes {
+            16..=37 => "90832",
+            38..=52 => "90834",
+            _ => "90837",
+        };
+        assert_eq!(g.key.lines[0].code, expected, "{minutes} minutes");
+    }
+}
+
+#[test]
+fn the_library_spans_the_practicum_areas() {
+    let lib = library();
+    let mut areas: Vec<&str> = lib.iter().map(|s| s.spec.specialty.as_str()).collect();
+    areas.sort_unstable();
+    areas.dedup();
+    assert!(
+        lib.len() >= 27 && areas.len() >= 14,
+        "{} scenarios in {areas:?}",
+        lib.len()
+    );
+    let mut ids: Vec<&str> = lib.iter().map(|s| s.spec.id.as_str()).collect();
+    ids.sort_unstable();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "scenario ids are unique");
+}

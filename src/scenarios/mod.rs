@@ -609,6 +609,16 @@ pub fn load_dir(dir: &Path) -> (Vec<Scenario>, Vec<ScenarioError>) {
             .into_owned();
         match std::fs::read_to_string(&path) {
             Ok(text) => match Scenario::parse(&rel, &text) {
+                Ok(s) if ok.iter().any(|o: &Scenario| o.spec.id == s.spec.id) => {
+                    errors.push(ScenarioError {
+                        file: rel,
+                        line: None,
+                        cause: format!(
+                            "scenario id {:?} is already used by another file",
+                            s.spec.id
+                        ),
+                    })
+                }
                 Ok(s) => ok.push(s),
                 Err(e) => errors.push(e),
             },
