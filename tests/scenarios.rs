@@ -365,3 +365,23 @@ fn the_library_spans_the_practicum_areas() {
     ids.dedup();
     assert_eq!(before, ids.len(), "scenario ids are unique");
 }
+
+#[test]
+fn preventive_code_follows_the_patients_age_band() {
+    let lib = library();
+    let s = find(&lib, "prev-new-adult-physical");
+    for seed in 0..200 {
+        let g = s.generate(seed, window()).unwrap();
+        let expected = if g.encounter.patient.age < 40 {
+            "99385"
+        } else {
+            "99386"
+        };
+        assert_eq!(
+            g.key.lines[0].code, expected,
+            "age {}",
+            g.encounter.patient.age
+        );
+        assert!(all_text(&g).contains(&format!("(age {})", g.encounter.patient.age)));
+    }
+}
