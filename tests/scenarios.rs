@@ -194,7 +194,11 @@ fn office_visit_level_follows_mdm_or_documented_time() {
             .unwrap()
             .parse()
             .unwrap();
-        let new = text.contains("first visit");
+        let new = g.encounter.standing.as_deref() == Some("new");
+        assert_eq!(
+            new,
+            text.contains("No professional services from this practice in the past three years")
+        );
         let expected = match (new, minutes) {
             (true, m) if m >= 60 => "99205",
             (true, m) if m >= 45 => "99204",
@@ -384,4 +388,53 @@ fn preventive_code_follows_the_patients_age_band() {
         );
         assert!(all_text(&g).contains(&format!("(age {})", g.encounter.patient.age)));
     }
+}
+
+#[test]
+fn visit_history_agrees_with_new_or_established() {
+    let lib = library();
+    let mut seen_new_with_old_visit = false;
+    for s in lib.iter().filter(|s| s.spec.record.standing.is_some()) {
+        for seed in 0..100 {
+            let g = s.generate(seed, window()).unwrap();
+            let dos = g.encounter.date_of_service;
+            let recent = g
+                .encounter
+                .visit_history
+                .iter()
+                .any(|v| (dos - v.date).num_days() < 3 * 365);
+            match g.encounter.standing.as_deref() {
+                Some("new") => {
+                    assert!(
+                        !recent,
+                        "{}: a new patient has no visit in the past three years",
+                        s.spec.id
+                    );
+                    seen_new_with_old_visit |= !g.encounter.visit_history.is_empty();
+                }
+                Some("established") => assert!(
+                    recent,
+                    "{}: an established patient was seen within three years",
+                    s.spec.id
+                ),
+                other => panic!("{}: standing {other:?}", s.spec.id),
+            }
+            assert!(g.encounter.visit_history.iter().all(|v| v.date < dos));
+            if let Some(last) = g.encounter.visit_history.first() {
+                let months = ((dos - last.date).num_days() / 30).max(1);
+                let text = all_text(&g);
+                if text.contains("months ago") {
+                    assert!(
+                        text.contains(&format!("{months} months ago")),
+                        "{}: the note's last visit matches the history",
+                        s.spec.id
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        seen_new_with_old_visit,
+        "the library teaches the three-year rule with older visits too"
+    );
 }

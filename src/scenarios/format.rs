@@ -82,6 +82,11 @@ pub struct Record {
     /// Vital-sign overrides, e.g. `temperature_f = "101.4"`.
     #[serde(default)]
     pub vitals: BTreeMap<String, String>,
+    /// The patient's standing with the practice, a template rendering to
+    /// `new` (no professional service from the group and specialty in the
+    /// past three years) or `established`; default established.
+    #[serde(default)]
+    pub standing: Option<String>,
 }
 
 /// A document to render.

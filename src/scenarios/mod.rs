@@ -108,6 +108,15 @@ pub struct Vitals {
     pub weight_lb: String,
 }
 
+/// A visit in the patient's history with this practice.
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorVisit {
+    pub date: NaiveDate,
+    pub provider: String,
+    pub specialty: String,
+    pub reason: String,
+}
+
 /// A generated encounter.
 #[derive(Debug, Clone, Serialize)]
 pub struct Encounter {
@@ -128,6 +137,11 @@ pub struct Encounter {
     pub problems: Vec<String>,
     pub medications: Vec<String>,
     pub allergies: Vec<String>,
+    /// `new` or `established` with this group and specialty, where the
+    /// scenario says (E/M visits); absent where it does not matter.
+    pub standing: Option<String>,
+    /// Professional visits with this practice before the date of service.
+    pub visit_history: Vec<PriorVisit>,
     pub documents: Vec<Document>,
 }
 
@@ -193,6 +207,9 @@ impl Scenario {
             .enumerate()
         {
             templates.push((format!("record{i}"), t.clone()));
+        }
+        if let Some(standing) = &spec.record.standing {
+            templates.push(("standing".into(), standing.clone()));
         }
         for (name, text) in templates {
             let at = source
@@ -379,6 +396,38 @@ impl Scenario {
                 "payer": s.payer,
             })),
         );
+        // Standing may depend on the variables; the history then feeds the documents.
+        let first_pass = Value::from(ctx_map.clone());
+        let standing = match &s.record.standing {
+            Some(_) => Some(self.render("standing", &first_pass)?),
+            None => None,
+        };
+        if let Some(st) = standing
+            .as_deref()
+            .filter(|st| *st != "new" && *st != "established")
+        {
+            return Err(ScenarioError {
+                file: self.file.clone(),
+                line: None,
+                cause: format!("record.standing rendered {st:?}, not new or established"),
+            });
+        }
+        let visit_history = standing
+            .as_deref()
+            .map(|st| history(rng, st, dos, &provider, &s.specialty))
+            .unwrap_or_default();
+        if let Some(last) = visit_history.first() {
+            let months = ((dos - last.date).num_days() / 30).max(1);
+            ctx_map.insert(
+                "last_visit".into(),
+                Value::from_serialize(serde_json::json!({
+                    "date": last.date.to_string(),
+                    "months_ago": months,
+                    "reason": last.reason,
+                })),
+            );
+        }
+        ctx_map.insert("visits".into(), Value::from_serialize(&visit_history));
         let ctx = Value::from(ctx_map);
         let render_list = |offset: usize, items: &[String]| -> Result<Vec<String>, ScenarioError> {
             (0..items.len())
@@ -485,10 +534,48 @@ impl Scenario {
             problems,
             medications,
             allergies,
+            standing,
+            visit_history,
             documents,
         };
         Ok(Generated { encounter, key })
     }
+}
+
+/// Prior visits consistent with the patient's standing: an established
+/// patient was seen by the group within three years; a new patient never, or
+/// only longer ago than that.
+fn history(
+    rng: &mut ChaCha8Rng,
+    standing: &str,
+    dos: NaiveDate,
+    provider: &Provider,
+    specialty: &str,
+) -> Vec<PriorVisit> {
+    let reasons = ["Annual examination", "Follow-up visit", "Acute visit"];
+    let mut visits = Vec::new();
+    if standing == "established" {
+        let n = rng.random_range(1..=3);
+        for _ in 0..n {
+            let days_ago = rng.random_range(30..(3 * 365 - 10));
+            visits.push(PriorVisit {
+                date: dos - chrono::Days::new(days_ago),
+                provider: format!("{}, {}", provider.name, provider.credential),
+                specialty: specialty.to_owned(),
+                reason: reasons[rng.random_range(0..reasons.len())].to_owned(),
+            });
+        }
+    } else if rng.random_bool(0.3) {
+        // Seen long ago: still a new patient under the three-year rule.
+        visits.push(PriorVisit {
+            date: dos - chrono::Days::new(rng.random_range(3 * 365 + 30..6 * 365)),
+            provider: format!("{}, {}", provider.name, provider.credential),
+            specialty: specialty.to_owned(),
+            reason: reasons[0].to_owned(),
+        });
+    }
+    visits.sort_by_key(|v| std::cmp::Reverse(v.date));
+    visits
 }
 
 /// An ICD-10-CM code with its dot after the third character, upper case.
