@@ -13,23 +13,28 @@ use crate::store::{DbConn, StoreError, codesets};
 /// The code sets for this database: the shipped ones, shared process-wide,
 /// unless imports are stored, in which case they are applied on top.
 pub fn load(conn: &mut DbConn) -> anyhow::Result<Arc<CodeSets>> {
-    let rows = codesets::all(conn)?;
-    if rows.is_empty() {
+    let files = stored_files(conn)?;
+    if files.is_empty() {
         return shipped_shared().map_err(|e| anyhow::anyhow!("loading the shipped code sets: {e}"));
     }
-    let mut files = Vec::with_capacity(rows.len());
-    for row in rows {
-        let kind: ImportKind = row.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-        let text = crate::codes::icd10cm::load::maybe_gunzip(&row.content_gz)?;
-        files.push(ImportFile {
-            kind,
-            release_name: row.release_name,
-            effective_from: row.effective_from,
-            effective_to: row.effective_to,
-            text,
-        });
-    }
     Ok(Arc::new(CodeSets::with_imports(&files)?))
+}
+
+/// The stored imports, decompressed, in the order they are applied.
+fn stored_files(conn: &mut DbConn) -> anyhow::Result<Vec<ImportFile>> {
+    codesets::all(conn)?
+        .into_iter()
+        .map(|row| {
+            let kind: ImportKind = row.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            Ok(ImportFile {
+                kind,
+                release_name: row.release_name,
+                effective_from: row.effective_from,
+                effective_to: row.effective_to,
+                text: crate::codes::icd10cm::load::maybe_gunzip(&row.content_gz)?,
+            })
+        })
+        .collect()
 }
 
 /// What an import did.
@@ -47,17 +52,7 @@ pub fn import(
 ) -> anyhow::Result<Imported> {
     let rows = imports::check(&file, progress)?;
     // Applying it on top of what is stored must work too.
-    let mut existing: Vec<ImportFile> = Vec::new();
-    for row in codesets::all(conn)? {
-        let kind: ImportKind = row.kind.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-        existing.push(ImportFile {
-            kind,
-            release_name: row.release_name,
-            effective_from: row.effective_from,
-            effective_to: row.effective_to,
-            text: crate::codes::icd10cm::load::maybe_gunzip(&row.content_gz)?,
-        });
-    }
+    let mut existing = stored_files(conn)?;
     existing.push(file.clone());
     CodeSets::with_imports(&existing)?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
