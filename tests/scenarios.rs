@@ -438,3 +438,56 @@ fn visit_history_agrees_with_new_or_established() {
         "the library teaches the three-year rule with older visits too"
     );
 }
+
+#[test]
+fn structured_results_agree_with_the_reports() {
+    let lib = library();
+    let mut checked = 0;
+    for s in lib.iter().filter(|s| !s.spec.record.results.is_empty()) {
+        for seed in 0..200 {
+            let g = s.generate(seed, window()).expect("generates");
+            let text = all_text(&g).to_lowercase();
+            for r in &g.encounter.results {
+                assert!(
+                    text.contains(&r.value.to_lowercase()),
+                    "{} seed {seed}: result {} = {} is not in the documents",
+                    s.spec.id,
+                    r.name,
+                    r.value
+                );
+                // A flag is exactly "outside the printed interval".
+                if let (Ok(v), Some((lo, hi))) =
+                    (r.value.parse::<f64>(), r.reference.split_once('–'))
+                {
+                    let (lo, hi): (f64, f64) = (lo.parse().unwrap(), hi.parse().unwrap());
+                    let expected = if v < lo {
+                        "L"
+                    } else if v > hi {
+                        "H"
+                    } else {
+                        ""
+                    };
+                    assert_eq!(r.flag, expected, "{} {}", s.spec.id, r.name);
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} results checked");
+    // The calculated LDL follows the drawn lipid values (Friedewald).
+    let g = find(&lib, "lab-fasting-panels")
+        .generate(7, window())
+        .unwrap();
+    let get = |name: &str| -> f64 {
+        g.encounter
+            .results
+            .iter()
+            .find(|r| r.name.starts_with(name))
+            .unwrap()
+            .value
+            .parse()
+            .unwrap()
+    };
+    let ldl = get("Cholesterol, total") - get("HDL") - get("Triglycerides") / 5.0;
+    assert_eq!(get("LDL"), ldl.round());
+}

@@ -87,6 +87,43 @@ pub struct Record {
     /// past three years) or `established`; default established.
     #[serde(default)]
     pub standing: Option<String>,
+    /// Structured results (labs, point-of-care tests) shown on the chart's
+    /// results tab and available to the documents as `results`.
+    #[serde(default)]
+    pub results: Vec<ResultSpec>,
+}
+
+/// One structured result. The value is either a template (`value`) or drawn
+/// by the seeded generator from `draw` with `decimals` places; a numeric
+/// value outside `normal` is flagged H or L.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSpec {
+    /// Name later value templates use (`lab.<id>`), e.g. to calculate LDL.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The panel or order it belongs to, e.g. `Lipid panel`.
+    pub panel: String,
+    pub name: String,
+    /// LOINC code, for the FHIR view.
+    #[serde(default)]
+    pub loinc: Option<String>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub draw: Option<[f64; 2]>,
+    #[serde(default)]
+    pub decimals: u32,
+    /// Numeric reference interval.
+    #[serde(default)]
+    pub normal: Option<[f64; 2]>,
+    /// Reference as text, for qualitative results (e.g. `Negative`).
+    #[serde(default)]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub when: Option<String>,
 }
 
 /// A document to render.

@@ -108,6 +108,21 @@ pub struct Vitals {
     pub weight_lb: String,
 }
 
+/// A structured result on the chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabResult {
+    pub panel: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loinc: Option<String>,
+    pub value: String,
+    pub unit: String,
+    /// The reference interval as printed, e.g. `70–99` or `Negative`.
+    pub reference: String,
+    /// `H` or `L` when a numeric value is outside the interval, else empty.
+    pub flag: String,
+}
+
 /// A visit in the patient's history with this practice.
 #[derive(Debug, Clone, Serialize)]
 pub struct PriorVisit {
@@ -137,6 +152,8 @@ pub struct Encounter {
     pub problems: Vec<String>,
     pub medications: Vec<String>,
     pub allergies: Vec<String>,
+    /// Structured results of tests done at or for this encounter.
+    pub results: Vec<LabResult>,
     /// `new` or `established` with this group and specialty, where the
     /// scenario says (E/M visits); absent where it does not matter.
     pub standing: Option<String>,
@@ -210,6 +227,24 @@ impl Scenario {
         }
         if let Some(standing) = &spec.record.standing {
             templates.push(("standing".into(), standing.clone()));
+        }
+        for (i, r) in spec.record.results.iter().enumerate() {
+            match (&r.value, r.draw) {
+                (Some(v), None) => templates.push((format!("result{i}"), v.clone())),
+                (None, Some([lo, hi])) if lo <= hi => {}
+                _ => {
+                    return Err(err(
+                        None,
+                        format!(
+                            "record.results[{i}] ({}) needs either a value template or a draw range [low, high]",
+                            r.name
+                        ),
+                    ));
+                }
+            }
+            if let Some(w) = &r.when {
+                templates.push((format!("result{i}.when"), format!("{{{{ {w} }}}}")));
+            }
         }
         for (name, text) in templates {
             let at = source
@@ -428,6 +463,8 @@ impl Scenario {
             );
         }
         ctx_map.insert("visits".into(), Value::from_serialize(&visit_history));
+        let results = self.results(rng, ctx_map.clone())?;
+        ctx_map.insert("results".into(), Value::from_serialize(&results));
         let ctx = Value::from(ctx_map);
         let render_list = |offset: usize, items: &[String]| -> Result<Vec<String>, ScenarioError> {
             (0..items.len())
@@ -534,11 +571,72 @@ impl Scenario {
             problems,
             medications,
             allergies,
+            results,
             standing,
             visit_history,
             documents,
         };
         Ok(Generated { encounter, key })
+    }
+}
+
+impl Scenario {
+    /// Renders or draws the structured results, flagging values outside the
+    /// reference interval.
+    fn results(
+        &self,
+        rng: &mut ChaCha8Rng,
+        mut ctx_map: BTreeMap<String, Value>,
+    ) -> Result<Vec<LabResult>, ScenarioError> {
+        let mut out = Vec::new();
+        let mut lab: BTreeMap<String, Value> = BTreeMap::new();
+        for (i, r) in self.spec.record.results.iter().enumerate() {
+            ctx_map.insert("lab".into(), Value::from(lab.clone()));
+            let ctx = &Value::from(ctx_map.clone());
+            if !self.when(&format!("result{i}.when"), r.when.is_some(), ctx)? {
+                continue;
+            }
+            let value = match r.draw {
+                Some([lo, hi]) => {
+                    let x = if hi > lo {
+                        rng.random_range(lo..=hi)
+                    } else {
+                        lo
+                    };
+                    format!("{x:.*}", r.decimals as usize)
+                }
+                None => self.render(&format!("result{i}"), ctx)?,
+            };
+            let (reference, flag) = match r.normal {
+                Some([lo, hi]) => {
+                    let shown = |x: f64| format!("{x:.*}", r.decimals as usize);
+                    let flag = match value.parse::<f64>() {
+                        Ok(x) if x < lo => "L",
+                        Ok(x) if x > hi => "H",
+                        _ => "",
+                    };
+                    (format!("{}–{}", shown(lo), shown(hi)), flag.to_owned())
+                }
+                None => (r.reference.clone().unwrap_or_default(), String::new()),
+            };
+            if let Some(id) = &r.id {
+                let v = value
+                    .parse::<f64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::from(value.clone()));
+                lab.insert(id.clone(), v);
+            }
+            out.push(LabResult {
+                panel: r.panel.clone(),
+                name: r.name.clone(),
+                loinc: r.loinc.clone(),
+                value,
+                unit: r.unit.clone(),
+                reference,
+                flag,
+            });
+        }
+        Ok(out)
     }
 }
 
