@@ -31,6 +31,9 @@ pub struct RawSettings {
     /// Directory for the SQLite database and the generated token secret.
     #[arg(long, env = "PRACTICUM_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Directory of scenario files served (default `scenarios`).
+    #[arg(long, env = "PRACTICUM_SCENARIOS_DIR", global = true)]
+    pub scenarios_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
     #[arg(long, env = "PRACTICUM_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
@@ -130,6 +133,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Data directory.
     pub data_dir: PathBuf,
+    /// Scenario files served.
+    pub scenarios_dir: PathBuf,
     /// Storage backend.
     pub database: Database,
     /// Secret from the environment, if one was given.
@@ -279,6 +284,10 @@ impl Settings {
             ) if errors.is_empty() => Ok(Settings {
                 bind,
                 data_dir,
+                scenarios_dir: raw
+                    .scenarios_dir
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("scenarios")),
                 database,
                 jwt_secret,
                 token_ttl_minutes: ttl,

@@ -17,6 +17,7 @@ use crate::api::{self, ApiDoc};
 use crate::auth::{JwtKeys, password};
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::scenarios::library::Library;
 use crate::service::{AppState, demo};
 use crate::store::{self, Pool};
 
@@ -83,12 +84,19 @@ impl Application {
         let secret = settings.resolve_jwt_secret()?;
         let decoy = actix_web::rt::task::spawn_blocking(password::decoy_hash).await?;
         let load_pool = pool.clone();
-        let (codes, demo_present) =
+        let scenarios_dir = settings.scenarios_dir.clone();
+        let (codes, demo_present, library) =
             actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
                 let mut conn = load_pool.get()?;
                 let demo_present =
                     store::programs::find_by_name(&mut conn, demo::DEMO_PROGRAM)?.is_some();
-                Ok((crate::service::codesets::load(&mut conn)?, demo_present))
+                let codes = crate::service::codesets::load(&mut conn)?;
+                let library = load_library(&scenarios_dir, &codes);
+                if seeded == Some(demo::SeedOutcome::Seeded) {
+                    let n = demo::seed_encounters(&mut conn, &library)?;
+                    tracing::info!(encounters = n, "demo encounters generated");
+                }
+                Ok((codes, demo_present, library))
             })
             .await??;
         let state = AppState {
@@ -98,6 +106,7 @@ impl Application {
             decoy_hash: Arc::from(decoy.as_str()),
             cookie_secure: settings.cookie_secure,
             codes,
+            library: Arc::new(library),
             demo: demo_present,
         };
         let listener = TcpListener::bind(settings.bind)?;
@@ -120,6 +129,31 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Scenario variable combinations checked per scenario at start-up; the
+/// test suite and `practicum scenarios check` cover every combination.
+const STARTUP_CHECK_COMBINATIONS: usize = 32;
+
+/// Loads and validates the scenario library, saying at start-up which
+/// scenarios are not served and why.
+fn load_library(dir: &std::path::Path, codes: &crate::codes::CodeSets) -> Library {
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "no scenario directory: no encounters can be generated (set PRACTICUM_SCENARIOS_DIR)");
+        return Library::default();
+    }
+    let library = Library::load(dir, codes, STARTUP_CHECK_COMBINATIONS);
+    for e in &library.rejected {
+        tracing::error!(scenario = %e, "scenario not served: it failed validation");
+        eprintln!("scenario not served: {e}");
+    }
+    tracing::info!(
+        served = library.all().len(),
+        rejected = library.rejected.len(),
+        dir = %dir.display(),
+        "scenario library loaded"
+    );
+    library
 }
 
 fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {

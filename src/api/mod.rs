@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod codes;
+pub mod ehr;
 pub mod extract;
 pub mod health;
 pub mod programs;
@@ -58,4 +59,5 @@ pub fn v1() -> Scope<
         .configure(programs::configure)
         .configure(accounts::configure)
         .configure(codes::configure)
+        .configure(ehr::configure)
 }

@@ -91,6 +91,17 @@ impl Scope {
         self.administers(user.program_id)
     }
 
+    /// Anyone in the cohort and its program's admins may read its charts.
+    pub fn can_read_charts(&self, cohort: CohortRef) -> bool {
+        self.administers(cohort.program_id) || self.enrolled_in(cohort.id)
+    }
+
+    /// Only the cohort's supervisors and its program's admins see answer keys,
+    /// generate encounters or author key versions.
+    pub fn can_supervise_charts(&self, cohort: CohortRef) -> bool {
+        self.administers(cohort.program_id) || self.supervises(cohort.id)
+    }
+
     /// Cohorts whose students the caller supervises.
     pub fn supervised_cohorts(&self) -> Vec<i64> {
         if self.role != Role::Supervisor {
@@ -107,6 +118,46 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn students_read_charts_but_never_keys() {
+        let cohort = CohortRef {
+            id: 5,
+            program_id: 1,
+        };
+        let student = Scope {
+            user_id: 10,
+            role: Role::Student,
+            program_id: 1,
+            admin_of: vec![],
+            cohorts: vec![(5, CohortRole::Student)],
+        };
+        assert!(student.can_read_charts(cohort));
+        assert!(!student.can_supervise_charts(cohort));
+        let other = CohortRef {
+            id: 6,
+            program_id: 1,
+        };
+        assert!(!student.can_read_charts(other));
+        let supervisor = Scope {
+            role: Role::Supervisor,
+            cohorts: vec![(5, CohortRole::Supervisor)],
+            ..student.clone()
+        };
+        assert!(supervisor.can_supervise_charts(cohort));
+        assert!(!supervisor.can_supervise_charts(other));
+        let admin = Scope {
+            role: Role::ProgramAdmin,
+            admin_of: vec![1],
+            cohorts: vec![],
+            ..student
+        };
+        assert!(admin.can_supervise_charts(other));
+        assert!(!admin.can_read_charts(CohortRef {
+            id: 7,
+            program_id: 2
+        }));
+    }
 
     fn scope(role: Role, admin_of: Vec<i64>, cohorts: Vec<(i64, CohortRole)>) -> Scope {
         Scope {

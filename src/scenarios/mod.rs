@@ -3,6 +3,7 @@
 //! is deterministic: (scenario, version, seed) gives the same encounter.
 
 pub mod format;
+pub mod library;
 pub mod patient;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use chrono::NaiveDate;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::codes::CodeSets;
@@ -47,8 +48,18 @@ pub struct Scenario {
     env: Environment<'static>,
 }
 
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scenario")
+            .field("id", &self.spec.id)
+            .field("version", &self.spec.version)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
 /// A rendered document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
     pub kind: String,
     pub title: String,
@@ -56,7 +67,7 @@ pub struct Document {
 }
 
 /// One diagnosis of a generated key, with its explanation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyDiagnosis {
     pub code: String,
     pub alternates: Vec<String>,
@@ -65,7 +76,7 @@ pub struct KeyDiagnosis {
 }
 
 /// One service line of a generated key (claim interchange shape plus explanation).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyLine {
     pub code: String,
     pub modifiers: Vec<String>,
@@ -79,7 +90,7 @@ pub struct KeyLine {
 }
 
 /// The answer key in the claim interchange shape, with alternates and rationale.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnswerKey {
     pub date_of_service: NaiveDate,
     pub patient: KeyPatient,
@@ -91,14 +102,14 @@ pub struct AnswerKey {
 }
 
 /// The patient facts a claim carries.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyPatient {
     pub sex: String,
     pub birth_date: NaiveDate,
 }
 
 /// Vital signs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Vitals {
     pub temperature_f: String,
     pub heart_rate: String,
@@ -109,7 +120,7 @@ pub struct Vitals {
 }
 
 /// A structured result on the chart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabResult {
     pub panel: String,
     pub name: String,
@@ -124,7 +135,7 @@ pub struct LabResult {
 }
 
 /// A visit in the patient's history with this practice.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PriorVisit {
     pub date: NaiveDate,
     pub provider: String,
@@ -133,7 +144,7 @@ pub struct PriorVisit {
 }
 
 /// A generated encounter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Encounter {
     pub scenario_id: String,
     pub scenario_version: u32,
@@ -162,8 +173,41 @@ pub struct Encounter {
     pub documents: Vec<Document>,
 }
 
+/// The structured record of an encounter as the chart shows it: everything
+/// but the patient, the documents and the scenario's variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Chart {
+    pub payer: String,
+    pub provider: Provider,
+    pub vitals: Vitals,
+    pub problems: Vec<String>,
+    pub medications: Vec<String>,
+    pub allergies: Vec<String>,
+    #[serde(default)]
+    pub results: Vec<LabResult>,
+    pub standing: Option<String>,
+    pub visit_history: Vec<PriorVisit>,
+}
+
+impl Encounter {
+    /// The chart part of the encounter.
+    pub fn chart(&self) -> Chart {
+        Chart {
+            payer: self.payer.clone(),
+            provider: self.provider.clone(),
+            vitals: self.vitals.clone(),
+            problems: self.problems.clone(),
+            medications: self.medications.clone(),
+            allergies: self.allergies.clone(),
+            results: self.results.clone(),
+            standing: self.standing.clone(),
+            visit_history: self.visit_history.clone(),
+        }
+    }
+}
+
 /// An encounter with the key derived from the same facts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Generated {
     pub encounter: Encounter,
     pub key: AnswerKey,
@@ -350,14 +394,12 @@ impl Scenario {
             .enumerate()
             .map(|(seed, idx)| {
                 let mut rng = self.rng(seed as u64);
-                let choices: Vec<(String, usize)> = self
-                    .spec
-                    .variables
-                    .iter()
-                    .zip(&idx)
-                    .map(|(v, &i)| (v.name.clone(), i))
-                    .collect();
-                self.pick(&mut rng);
+                // Variables past the enumerated ones (when the limit cut the
+                // product short) take their seeded pick.
+                let mut choices = self.pick(&mut rng);
+                for (slot, &i) in choices.iter_mut().zip(&idx) {
+                    slot.1 = i;
+                }
                 self.generate_with(seed as u64, &mut rng, &choices, window)
             })
             .collect()

@@ -7,7 +7,7 @@ use fake::Fake;
 use fake::faker::address::en::{CityName, StateAbbr, StreetName, ZipCode};
 use fake::faker::name::en::LastName;
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// First names by sex, so a note's pronouns and the record agree.
 const FEMALE: &[&str] = &[
@@ -31,7 +31,7 @@ const CLINICIANS: &[(&str, &str)] = &[
 ];
 
 /// A synthetic patient.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Patient {
     pub first_name: String,
     pub last_name: String,
@@ -55,7 +55,7 @@ pub struct Patient {
 }
 
 /// The rendering clinician.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Provider {
     pub name: String,
     pub credential: String,

@@ -103,3 +103,48 @@ pub fn seed(conn: &mut DbConn, today: NaiveDate, hashes: &[String]) -> StoreResu
     }
     Ok(SeedOutcome::Seeded)
 }
+
+/// Encounters generated for the demo cohort: two of every served scenario.
+pub const DEMO_ENCOUNTERS_PER_SCENARIO: u32 = 2;
+
+/// Seed of the demo cohort's generation run, so every demo has the same charts.
+pub const DEMO_GENERATION_SEED: u64 = 2026;
+
+/// Generates the demo cohort's encounters unless it has some already.
+pub fn seed_encounters(
+    conn: &mut DbConn,
+    library: &crate::scenarios::library::Library,
+) -> StoreResult<usize> {
+    use crate::scenarios::library::GenerationRequest;
+    use crate::store::ehr;
+    let Some(program) = programs::find_by_name(conn, DEMO_PROGRAM)? else {
+        return Ok(0);
+    };
+    let Some(cohort) = cohorts::list(conn, program.id, None)?.into_iter().next() else {
+        return Ok(0);
+    };
+    if ehr::count_encounters(conn, cohort.id)? > 0 || library.all().is_empty() {
+        return Ok(0);
+    }
+    let req = GenerationRequest {
+        count: library.all().len() as u32 * DEMO_ENCOUNTERS_PER_SCENARIO,
+        seed: DEMO_GENERATION_SEED,
+        ..Default::default()
+    };
+    let Ok(plan) = library.plan(&req) else {
+        return Ok(0);
+    };
+    let run = ehr::open_run(
+        conn,
+        &ehr::NewRun {
+            cohort_id: cohort.id,
+            requested_by: None,
+            seed: DEMO_GENERATION_SEED as i64,
+            requested: req.count as i32,
+            areas: String::new(),
+            difficulties: String::new(),
+        },
+    )?;
+    let outcome = super::ehr::store_plan(conn, library, &run, &plan, |_| {})?;
+    Ok(outcome.created.len())
+}

@@ -5,6 +5,7 @@
 pub mod codesets;
 pub mod demo;
 pub mod directory;
+pub mod ehr;
 pub mod sessions;
 pub mod views;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// The code sets (immutable, shared by every worker).
     pub codes: Arc<crate::codes::CodeSets>,
+    /// The validated scenario library.
+    pub library: Arc<crate::scenarios::library::Library>,
     /// The demo program exists, so the sign-in page lists the demo accounts.
     pub demo: bool,
 }

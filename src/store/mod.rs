@@ -5,6 +5,7 @@
 pub mod codesets;
 pub mod cohorts;
 mod conn;
+pub mod ehr;
 pub mod programs;
 pub mod schema;
 pub mod tokens;

@@ -78,7 +78,89 @@ diesel::allow_tables_to_appear_in_same_query!(
     enrolments,
     revoked_tokens,
     codeset_imports,
+    generation_runs,
+    patients,
+    encounters,
+    documents,
+    answer_keys,
 );
+
+diesel::table! {
+    generation_runs (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        requested_by -> Nullable<BigInt>,
+        seed -> BigInt,
+        requested -> Integer,
+        created -> Integer,
+        areas -> Text,
+        difficulties -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    patients (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        mrn -> Text,
+        family_name -> Text,
+        given_name -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        demographics -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    encounters (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        cohort_id -> BigInt,
+        run_id -> Nullable<BigInt>,
+        scenario_id -> Text,
+        scenario_version -> Integer,
+        seed -> BigInt,
+        title -> Text,
+        specialty -> Text,
+        difficulty -> Text,
+        minutes -> Integer,
+        date_of_service -> Date,
+        place_of_service -> Text,
+        chart -> Text,
+        variables -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> BigInt,
+        encounter_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    answer_keys (id) {
+        id -> BigInt,
+        encounter_id -> BigInt,
+        version -> Integer,
+        source -> Text,
+        body -> Text,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(encounters -> patients (patient_id));
+diesel::joinable!(documents -> encounters (encounter_id));
+diesel::joinable!(answer_keys -> encounters (encounter_id));
 
 diesel::table! {
     codeset_imports (id) {

@@ -1,0 +1,225 @@
+//! The mock EHR as JSON: patients, encounters, documents, generation runs and
+//! (for supervisors) answer-key versions.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::extract::{Body, Caller};
+use crate::error::{AppResult, ErrorBody};
+use crate::service::AppState;
+use crate::service::ehr::{
+    self, DocumentView, EncounterPage, EncounterQuery, EncounterView, GenerateInput,
+    GenerationView, KeyInput, KeyVersionView, PatientChart, PatientPage, PatientQuery, RunView,
+};
+
+pub(super) fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(search_patients)
+        .service(get_patient)
+        .service(list_encounters)
+        .service(get_encounter)
+        .service(get_document)
+        .service(list_keys)
+        .service(add_key)
+        .service(generate)
+        .service(list_runs);
+}
+
+/// Search the synthetic patients of your cohorts.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(PatientQuery),
+    responses(
+        (status = 200, description = "Matching patients, by name", body = PatientPage),
+        (status = 400, description = "Bad query", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "Cohort not visible to you", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[get("/patients")]
+async fn search_patients(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<PatientQuery>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::search_patients(&state, &caller, query.into_inner()).await?))
+}
+
+/// A patient's chart: demographics and encounters.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("patient_id" = i64, Path, description = "Patient id")),
+    responses(
+        (status = 200, description = "The chart", body = PatientChart),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such patient visible to you", body = ErrorBody),
+    )
+)]
+#[get("/patients/{patient_id}")]
+async fn get_patient(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::patient_chart(&state, &caller, id.into_inner()).await?))
+}
+
+/// Encounters in your cohorts, newest first.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(EncounterQuery),
+    responses(
+        (status = 200, description = "Encounters with their patients", body = EncounterPage),
+        (status = 400, description = "Bad query", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "Cohort not visible to you", body = ErrorBody),
+        (status = 422, description = "Invalid value", body = ErrorBody),
+    )
+)]
+#[get("/encounters")]
+async fn list_encounters(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<EncounterQuery>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::list_encounters(&state, &caller, query.into_inner()).await?))
+}
+
+/// One encounter: chart, vitals, problems, medications, allergies, results and
+/// document list. Never the answer key; supervisors also get `supervision`.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("encounter_id" = i64, Path, description = "Encounter id")),
+    responses(
+        (status = 200, description = "The encounter", body = EncounterView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such encounter visible to you", body = ErrorBody),
+    )
+)]
+#[get("/encounters/{encounter_id}")]
+async fn get_encounter(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let detail = ehr::encounter_detail(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(detail.view))
+}
+
+/// One clinical document with its text.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("document_id" = i64, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document", body = DocumentView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such document visible to you", body = ErrorBody),
+    )
+)]
+#[get("/documents/{document_id}")]
+async fn get_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::document(&state, &caller, id.into_inner()).await?))
+}
+
+/// Every answer-key version of an encounter (supervisors and program admins).
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("encounter_id" = i64, Path, description = "Encounter id")),
+    responses(
+        (status = 200, description = "Key versions, oldest first", body = Vec<KeyVersionView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students never see keys", body = ErrorBody),
+        (status = 404, description = "No such encounter visible to you", body = ErrorBody),
+    )
+)]
+#[get("/encounters/{encounter_id}/keys")]
+async fn list_keys(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::keys(&state, &caller, id.into_inner()).await?))
+}
+
+/// Add a supervisor-authored key version; every code is checked against the
+/// code sets on the date of service. Earlier versions are kept.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("encounter_id" = i64, Path, description = "Encounter id")),
+    request_body = KeyInput,
+    responses(
+        (status = 201, description = "The new version", body = KeyVersionView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a supervisor of the cohort", body = ErrorBody),
+        (status = 404, description = "No such encounter visible to you", body = ErrorBody),
+        (status = 422, description = "A code, pointer, unit or modifier is invalid", body = ErrorBody),
+    )
+)]
+#[post("/encounters/{encounter_id}/keys")]
+async fn add_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<KeyInput>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(ehr::add_key(&state, &caller, id.into_inner(), input).await?))
+}
+
+/// Generate synthetic encounters for a cohort (supervisors and program admins).
+/// The same seed gives the same encounters; ones already generated are skipped.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    request_body = GenerateInput,
+    responses(
+        (status = 201, description = "The run", body = GenerationView),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a supervisor of the cohort", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+        (status = 422, description = "Invalid count, area or difficulty", body = ErrorBody),
+    )
+)]
+#[post("/cohorts/{cohort_id}/encounters/generate")]
+async fn generate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<GenerateInput>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(ehr::generate(&state, &caller, id.into_inner(), input).await?))
+}
+
+/// A cohort's recent generation runs (supervisors and program admins).
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id")),
+    responses(
+        (status = 200, description = "Runs, newest first", body = Vec<RunView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a supervisor of the cohort", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+    )
+)]
+#[get("/cohorts/{cohort_id}/generation-runs")]
+async fn list_runs(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::runs(&state, &caller, id.into_inner()).await?))
+}
