@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Query};
 use crate::error::{AppResult, ErrorBody};
 use crate::service::AppState;
 use crate::service::ehr::{
@@ -41,9 +41,9 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 async fn search_patients(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<PatientQuery>,
+    Query(query): Query<PatientQuery>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(ehr::search_patients(&state, &caller, query.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(ehr::search_patients(&state, &caller, query).await?))
 }
 
 /// A patient's chart: demographics and encounters.
@@ -83,9 +83,9 @@ async fn get_patient(
 async fn list_encounters(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<EncounterQuery>,
+    Query(query): Query<EncounterQuery>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(ehr::list_encounters(&state, &caller, query.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(ehr::list_encounters(&state, &caller, query).await?))
 }
 
 /// One encounter: chart, vitals, problems, medications, allergies, results and

@@ -150,6 +150,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A query string. Errors name the parameter at fault.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string, naming the parameter in every error.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let named = ["missing field `", "unknown field `"]
+            .iter()
+            .find_map(|p| message.split(p).nth(1))
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
+        let field = named.or_else(|| (path != "." && !path.contains('?')).then_some(path));
+        let message = match &field {
+            Some(f) => format!("query parameter {f}: {message}"),
+            None => format!("invalid query string: {message}"),
+        };
+        AppError::BadRequest { message, field }
+    })
+}
+
 /// Parses JSON, turning serde's errors into ones that name the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -213,6 +246,27 @@ mod tests {
             AppError::BadRequest { field, .. } => field,
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Paging {
+        limit: Option<i64>,
+        q: Option<String>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let field = |q: &str| match parse_query::<Paging>(q).unwrap_err() {
+            AppError::BadRequest { field, .. } => field,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(field("limit=abc").as_deref(), Some("limit"));
+        assert_eq!(field("limit=5&colour=red").as_deref(), Some("colour"));
+        let ok: Paging = parse_query("q=smith%20jo&limit=5").unwrap();
+        assert_eq!(ok.q.as_deref(), Some("smith jo"));
+        assert_eq!(ok.limit, Some(5));
     }
 
     #[test]

@@ -542,7 +542,13 @@ pub async fn generate(
         )
         .into());
     }
-    let seed = input.seed.unwrap_or_else(rand::random::<u64>) >> 1;
+    let seed = match input.seed {
+        Some(seed) if seed > i64::MAX as u64 => {
+            return Err(Invalid::new("seed", "must be below 2^63").into());
+        }
+        Some(seed) => seed,
+        None => rand::random::<u64>() >> 1,
+    };
     let req = GenerationRequest {
         count: input.count,
         areas: input.areas,

@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod codes;
 mod directory;
+mod ehr;
 mod errors;
 mod ops;
 mod pages;
