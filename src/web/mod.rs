@@ -61,6 +61,7 @@ impl Chrome {
         let links: &[(&'static str, &'static str)] = match s.user.role {
             Role::ProgramAdmin => &[
                 ("/dashboard", "Dashboard"),
+                ("/ehr", "Patients"),
                 ("/admin/programs", "Programs"),
                 ("/admin/users", "Accounts"),
                 ("/encoder", "Encoder"),
@@ -68,6 +69,7 @@ impl Chrome {
             ],
             Role::Supervisor | Role::Student => &[
                 ("/dashboard", "Dashboard"),
+                ("/ehr", "Patients"),
                 ("/encoder", "Encoder"),
                 ("/account", "My account"),
             ],
@@ -107,6 +109,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "removed" => "Enrolment removed.",
         "password" => "Your password was changed.",
         "signed_out" => "You are signed out.",
+        "generated" => "Encounters generated.",
         _ => return None,
     })
 }

@@ -9,6 +9,7 @@ mod auth;
 mod codes;
 mod directory;
 mod ehr;
+mod ehr_pages;
 mod errors;
 mod ops;
 mod pages;

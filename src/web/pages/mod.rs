@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod docs;
+mod ehr;
 mod encoder;
 mod home;
 
@@ -15,6 +16,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
     docs::configure(cfg);
     encoder::configure(cfg);
+    ehr::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.

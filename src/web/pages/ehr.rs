@@ -1,0 +1,430 @@
+//! The mock EHR pages: patient search, the chart, an encounter with its tabs,
+//! a printable note, and a cohort's encounter pool with generation.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::practicum::access::CohortRef;
+use crate::scenarios::library::DIFFICULTIES;
+use crate::service::AppState;
+use crate::service::directory;
+use crate::service::ehr::{
+    self, DocumentView, EncounterDetail, EncounterListItem, EncounterQuery, GenerateInput,
+    KeyVersionView, PatientChart, PatientListItem, PatientQuery, PatientView, RunView,
+};
+use crate::service::views::CohortView;
+use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ehr", web::get().to(patients))
+        .route("/ehr/patients/{patient_id}", web::get().to(chart))
+        .route("/ehr/encounters/{encounter_id}", web::get().to(encounter))
+        .route("/ehr/documents/{document_id}/print", web::get().to(print))
+        .route("/cohorts/{cohort_id}/encounters", web::get().to(pool))
+        .route("/cohorts/{cohort_id}/encounters", web::post().to(generate));
+}
+
+const PAGE: i64 = 25;
+
+#[derive(Debug, Default, Deserialize)]
+struct SearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "ehr_patients.html")]
+struct PatientsPage {
+    chrome: Chrome,
+    query: String,
+    items: Vec<PatientListItem>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    error: Option<String>,
+}
+
+async fn patients(
+    state: web::Data<AppState>,
+    s: PageSession,
+    q: web::Query<SearchForm>,
+) -> Result<HttpResponse, PageError> {
+    let q = q.into_inner();
+    let page = q.page.unwrap_or(1).max(1);
+    let query: String = q.q.chars().take(100).collect();
+    let result = ehr::search_patients(
+        &state,
+        &s,
+        PatientQuery {
+            q: Some(query.clone()),
+            cohort: None,
+            limit: Some(PAGE),
+            offset: Some((page - 1) * PAGE),
+        },
+    )
+    .await;
+    let (items, total, error) = match result {
+        Ok(p) => (p.items, p.total, None),
+        Err(AppError::Invalid(inv)) => (Vec::new(), 0, Some(inv.message)),
+        Err(e) => return Err(e.into()),
+    };
+    let view = PatientsPage {
+        chrome: Chrome::for_session(&s, "/ehr", None),
+        query,
+        items,
+        total,
+        page,
+        pages: (total + PAGE - 1) / PAGE,
+        error,
+    };
+    Ok(html(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "ehr_chart.html")]
+struct ChartPage {
+    chrome: Chrome,
+    patient: PatientView,
+    chart: PatientChart,
+    age: u32,
+}
+
+async fn chart(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let chart = ehr::patient_chart(&state, &s, path.into_inner()).await?;
+    let on = chart
+        .encounters
+        .first()
+        .map(|e| e.date_of_service)
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let view = ChartPage {
+        chrome: Chrome::for_session(&s, "/ehr", None),
+        age: crate::scenarios::patient::age_on(chart.patient.birth_date, on),
+        patient: chart.patient.clone(),
+        chart,
+    };
+    Ok(html(StatusCode::OK, &view))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TabQuery {
+    tab: Option<String>,
+}
+
+/// One tab of the encounter view.
+pub struct Tab {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub count: Option<usize>,
+}
+
+#[derive(Template)]
+#[template(path = "ehr_encounter.html")]
+struct EncounterPage {
+    chrome: Chrome,
+    patient: PatientView,
+    age: u32,
+    detail: EncounterDetail,
+    tabs: Vec<Tab>,
+    tab: &'static str,
+    keys: Vec<KeyVersionView>,
+}
+
+impl EncounterPage {
+    fn vital(&self, name: &str) -> String {
+        let v = &self.detail.chart.vitals;
+        match name {
+            "temperature_f" => v.temperature_f.clone(),
+            "heart_rate" => v.heart_rate.clone(),
+            "respiratory_rate" => v.respiratory_rate.clone(),
+            "blood_pressure" => v.blood_pressure.clone(),
+            "spo2" => v.spo2.clone(),
+            "weight_lb" => v.weight_lb.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn key_json(&self, k: &KeyVersionView) -> String {
+        serde_json::to_string_pretty(&k.key).unwrap_or_default()
+    }
+}
+
+async fn encounter(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    q: web::Query<TabQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let detail = ehr::encounter_detail(&state, &s, id).await?;
+    let supervisor = detail.view.supervision.is_some();
+    let c = &detail.chart;
+    let mut tabs = vec![
+        Tab {
+            id: "notes",
+            label: "Notes",
+            count: Some(detail.documents.len()),
+        },
+        Tab {
+            id: "vitals",
+            label: "Vitals",
+            count: None,
+        },
+        Tab {
+            id: "problems",
+            label: "Problems",
+            count: Some(c.problems.len()),
+        },
+        Tab {
+            id: "medications",
+            label: "Medications",
+            count: Some(c.medications.len()),
+        },
+        Tab {
+            id: "allergies",
+            label: "Allergies",
+            count: Some(c.allergies.len()),
+        },
+        Tab {
+            id: "results",
+            label: "Results",
+            count: Some(c.results.len()),
+        },
+        Tab {
+            id: "history",
+            label: "Visit history",
+            count: Some(c.visit_history.len()),
+        },
+    ];
+    if supervisor {
+        tabs.push(Tab {
+            id: "key",
+            label: "Answer key",
+            count: None,
+        });
+    }
+    let wanted = q.tab.as_deref().unwrap_or("notes");
+    let tab = tabs
+        .iter()
+        .find(|t| t.id == wanted)
+        .map_or("notes", |t| t.id);
+    let keys = if tab == "key" {
+        ehr::keys(&state, &s, id).await?
+    } else {
+        Vec::new()
+    };
+    let view = EncounterPage {
+        chrome: Chrome::for_session(&s, "/ehr", None),
+        patient: detail.view.patient.clone(),
+        age: detail.view.age,
+        detail,
+        tabs,
+        tab,
+        keys,
+    };
+    Ok(html(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "ehr_print.html")]
+struct PrintPage {
+    patient: PatientView,
+    age: u32,
+    encounter: crate::service::ehr::EncounterSummary,
+    document: DocumentView,
+}
+
+async fn print(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, PageError> {
+    let document = ehr::document(&state, &s, path.into_inner()).await?;
+    let detail = ehr::encounter_detail(&state, &s, document.encounter_id).await?;
+    let view = PrintPage {
+        patient: detail.view.patient.clone(),
+        age: detail.view.age,
+        encounter: detail.view.encounter.clone(),
+        document,
+    };
+    Ok(html(StatusCode::OK, &view))
+}
+
+// ---- a cohort's encounter pool ------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+struct PoolQuery {
+    page: Option<i64>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "cohort_encounters.html")]
+struct PoolPage {
+    chrome: Chrome,
+    cohort: CohortView,
+    items: Vec<EncounterListItem>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    can_generate: bool,
+    areas: Vec<String>,
+    difficulties: Vec<&'static str>,
+    runs: Vec<RunView>,
+    form: FormState,
+    max: u32,
+}
+
+async fn render_pool(
+    state: &AppState,
+    s: &PageSession,
+    cohort_id: i64,
+    page: i64,
+    notice: Option<&str>,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let cohort = directory::get_cohort(state, s, cohort_id).await?;
+    let cref = CohortRef {
+        id: cohort.id,
+        program_id: cohort.program_id,
+    };
+    let can_generate = s.scope.can_supervise_charts(cref);
+    let list = ehr::list_encounters(
+        state,
+        s,
+        EncounterQuery {
+            cohort: Some(cohort_id),
+            limit: Some(PAGE),
+            offset: Some((page - 1) * PAGE),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let runs = if can_generate {
+        ehr::runs(state, s, cohort_id).await?
+    } else {
+        Vec::new()
+    };
+    let view = PoolPage {
+        chrome: Chrome::for_session(s, "/ehr", notice),
+        cohort,
+        total: list.total,
+        pages: (list.total + PAGE - 1) / PAGE,
+        items: list.items,
+        page,
+        can_generate,
+        areas: state
+            .library
+            .areas()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        difficulties: DIFFICULTIES.to_vec(),
+        runs,
+        form,
+        max: ehr::MAX_PER_REQUEST,
+    };
+    Ok(html(status, &view))
+}
+
+async fn pool(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    q: web::Query<PoolQuery>,
+) -> Result<HttpResponse, PageError> {
+    let page = q.page.unwrap_or(1).max(1);
+    render_pool(
+        &state,
+        &s,
+        path.into_inner(),
+        page,
+        q.notice.as_deref(),
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The generation form: checkboxes arrive as repeated fields, so it is read
+/// from the raw body rather than a fixed struct.
+async fn generate(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let cohort_id = path.into_inner();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |name: &str| -> String {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let all = |name: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    s.check_csrf(&state, &get("csrf_token"))?;
+    let parsed = (|| -> Result<GenerateInput, AppError> {
+        let count = get("count").parse::<u32>().map_err(|_| {
+            AppError::Invalid(crate::practicum::Invalid::new(
+                "count",
+                "enter a whole number",
+            ))
+        })?;
+        let seed_text = get("seed");
+        let seed = if seed_text.is_empty() {
+            None
+        } else {
+            Some(seed_text.parse::<u64>().map_err(|_| {
+                AppError::Invalid(crate::practicum::Invalid::new(
+                    "seed",
+                    "enter a whole number, or leave it empty",
+                ))
+            })?)
+        };
+        Ok(GenerateInput {
+            count,
+            areas: all("areas"),
+            difficulties: all("difficulties"),
+            seed,
+        })
+    })();
+    let result = match parsed {
+        Ok(input) => ehr::generate(&state, &s, cohort_id, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!(
+            "/cohorts/{cohort_id}/encounters?notice=generated"
+        ))),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
+            render_pool(
+                &state,
+                &s,
+                cohort_id,
+                1,
+                None,
+                FormState::failed("generate", &e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

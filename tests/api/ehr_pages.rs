@@ -1,0 +1,132 @@
+//! The mock EHR pages: search, chart, encounter tabs, print view, and the
+//! supervisor's encounter pool with generation.
+
+use crate::common::{TestApp, spawn_app};
+use crate::pages::{hidden, sign_in_page};
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let res = app.client.get(app.url(path)).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// The first link target starting with `prefix` in a page.
+fn first_link(html: &str, prefix: &str) -> String {
+    let marker = format!("href=\"{prefix}");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no link to {prefix}"))
+        + 6;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_student_searches_opens_a_chart_and_reads_every_tab() {
+    let app = spawn_app().await;
+    sign_in_page(&app, "student1@demo.example").await;
+    let (status, list) = page(&app, "/ehr").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Name, MRN or date of birth"));
+    assert!(list.contains("SYN-"), "patients listed");
+    let chart_link = first_link(&list, "/ehr/patients/");
+
+    let (status, chart) = page(&app, &chart_link).await;
+    assert_eq!(status, 200);
+    assert!(chart.contains("class=\"patient-banner\"") && chart.contains("SYNTHETIC"));
+    assert!(chart.contains("555-01"));
+    let enc_link = first_link(&chart, "/ehr/encounters/");
+
+    let (status, notes) = page(&app, &enc_link).await;
+    assert_eq!(status, 200);
+    assert!(
+        notes.contains("aria-current=\"page\">Notes"),
+        "notes tab first"
+    );
+    assert!(notes.contains("class=\"document-body\""));
+    assert!(
+        !notes.contains("Answer key") && !notes.contains("Supervisor view"),
+        "no key for students"
+    );
+    for tab in [
+        "vitals",
+        "problems",
+        "medications",
+        "allergies",
+        "results",
+        "history",
+    ] {
+        let (status, html) = page(&app, &format!("{enc_link}?tab={tab}")).await;
+        assert_eq!(status, 200, "{tab}");
+        assert!(html.contains("class=\"tab-panel\""), "{tab}");
+    }
+    let (_, vitals) = page(&app, &format!("{enc_link}?tab=vitals")).await;
+    assert!(vitals.contains("Blood pressure") && vitals.contains("mmHg"));
+    // Asking for the key tab as a student falls back to the notes.
+    let (status, html) = page(&app, &format!("{enc_link}?tab=key")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Key version"));
+
+    let print_link = first_link(&notes, "/ehr/documents/");
+    let (status, print) = page(&app, &print_link).await;
+    assert_eq!(status, 200);
+    assert!(print.contains("SYNTHETIC TRAINING RECORD"));
+    assert!(print.contains("@media print") || print.contains("/static/app.css"));
+
+    // A search with no match says so; a name search finds the patient.
+    let (_, none) = page(&app, "/ehr?q=zzzzqqq").await;
+    assert!(none.contains("No patients found") && none.contains("0 patients"));
+}
+
+#[tokio::test]
+async fn a_supervisor_generates_from_the_pool_page_and_sees_keys() {
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    sign_in_page(&app, "supervisor@demo.example").await;
+    let path = format!("/cohorts/{}/encounters", ids.cohort_id);
+    let (status, pool) = page(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(pool.contains("Generate encounters"));
+    let csrf = hidden(&pool, "csrf_token");
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("count", "3"),
+            ("areas", "radiology"),
+            ("areas", "cardiology"),
+            ("difficulties", "foundation"),
+            ("difficulties", "intermediate"),
+            ("difficulties", "advanced"),
+            ("seed", "99"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, after) = page(&app, &format!("{path}?notice=generated")).await;
+    assert!(after.contains("Encounters generated."));
+    assert!(
+        after.contains("radiology, cardiology"),
+        "run listed with its areas"
+    );
+
+    // A bad count re-renders the form with the error, storing nothing.
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&[("csrf_token", csrf.as_str()), ("count", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("role=\"alert\"") && html.contains("Count"),
+        "error shown"
+    );
+
+    let enc_link = first_link(&after, "/ehr/encounters/");
+    let (_, enc) = page(&app, &format!("{enc_link}?tab=key")).await;
+    assert!(enc.contains("Supervisor view"));
+    assert!(enc.contains("Key version 1") && enc.contains("generated"));
+}
