@@ -10,6 +10,7 @@ pub mod auth;
 pub mod codes;
 pub mod config;
 pub mod error;
+pub mod fhir;
 pub mod practicum;
 pub mod scenarios;
 pub mod service;

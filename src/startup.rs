@@ -187,6 +187,7 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
                     async move { HttpResponse::Ok().content_type("application/json").body(spec.to_string()) }
                 }),
             )
+            .configure(api::fhir::configure)
             .service(api::health::healthz)
             .service(api::health::readyz)
             .configure(crate::web::configure)

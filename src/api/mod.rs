@@ -6,6 +6,7 @@ pub mod auth;
 pub mod codes;
 pub mod ehr;
 pub mod extract;
+pub mod fhir;
 pub mod health;
 pub mod programs;
 

@@ -11,5 +11,6 @@ mod directory;
 mod ehr;
 mod ehr_pages;
 mod errors;
+mod fhir;
 mod ops;
 mod pages;
