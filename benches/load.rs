@@ -204,6 +204,59 @@ async fn main() {
         })
         .await,
     );
+    // The mock EHR: one demo encounter as a chart page, JSON and a FHIR Bundle.
+    let (_, list) = {
+        let res = client
+            .get(format!("{base}/api/v1/encounters?limit=1"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("encounters");
+        ((), res.json::<serde_json::Value>().await.expect("json"))
+    };
+    let enc = list["items"][0]["encounter"]["id"]
+        .as_i64()
+        .expect("an encounter");
+    let cookie = format!("{}={token}", practicum::api::extract::SESSION_COOKIE);
+    let (b, k) = (base.clone(), cookie.clone());
+    reports.push(
+        drive(
+            "GET /ehr/encounters/{id} (chart page, notes tab)",
+            n,
+            c,
+            move |cl| {
+                cl.get(format!("{b}/ehr/encounters/{enc}"))
+                    .header("cookie", &k)
+            },
+        )
+        .await,
+    );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive(
+            "GET /api/v1/encounters/{id} (chart JSON)",
+            n,
+            c,
+            move |cl| {
+                cl.get(format!("{b}/api/v1/encounters/{enc}"))
+                    .bearer_auth(&t)
+            },
+        )
+        .await,
+    );
+    let (b, t) = (base.clone(), token.clone());
+    reports.push(
+        drive(
+            "GET /fhir/r4/Encounter/{id}/$everything (Bundle)",
+            n,
+            c,
+            move |cl| {
+                cl.get(format!("{b}/fhir/r4/Encounter/{enc}/$everything"))
+                    .bearer_auth(&t)
+            },
+        )
+        .await,
+    );
     let b = base.clone();
     reports.push(
         drive(

@@ -220,23 +220,23 @@ pub fn observations(d: &EncounterDetail) -> Vec<Value> {
             out.push(o);
         }
     }
-    if let Some((sys, dia)) = v.blood_pressure.split_once('/') {
-        if let (Some(s), Some(di)) = (
+    if let Some((sys, dia)) = v.blood_pressure.split_once('/')
+        && let (Some(s), Some(di)) = (
             quantity(sys, "mmHg", "mm[Hg]"),
             quantity(dia, "mmHg", "mm[Hg]"),
-        ) {
-            let mut o = observation(
-                d,
-                format!("{enc}-vitals-bp"),
-                vital,
-                loinc("85354-9", "Blood pressure panel with all children optional"),
-            );
-            o["component"] = json!([
-                {"code": loinc("8480-6", "Systolic blood pressure"), "valueQuantity": s},
-                {"code": loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": di}
-            ]);
-            out.push(o);
-        }
+        )
+    {
+        let mut o = observation(
+            d,
+            format!("{enc}-vitals-bp"),
+            vital,
+            loinc("85354-9", "Blood pressure panel with all children optional"),
+        );
+        o["component"] = json!([
+            {"code": loinc("8480-6", "Systolic blood pressure"), "valueQuantity": s},
+            {"code": loinc("8462-4", "Diastolic blood pressure"), "valueQuantity": di}
+        ]);
+        out.push(o);
     }
     for (i, r) in d.chart.results.iter().enumerate() {
         out.push(result(d, i, r));

@@ -52,17 +52,31 @@ enum Command {
         )]
         dir: std::path::PathBuf,
     },
-    /// Generate one synthetic encounter and its answer key (no database).
+    /// Generate encounters: one to stdout (`--scenario ID --seed N [--json]`,
+    /// no database), or a bulk run stored for a cohort (`--cohort ID --count N`).
     Generate {
-        /// Scenario id.
+        /// Scenario id (single encounter to stdout).
+        #[arg(long, required_unless_present = "cohort", conflicts_with_all = ["cohort", "count", "areas", "difficulties"])]
+        scenario: Option<String>,
+        /// Seed: the same scenario, version and seed give the same encounter
+        /// (single: default 1; bulk: the run's seed, random when omitted).
         #[arg(long)]
-        scenario: String,
-        /// Seed: the same scenario, version and seed give the same encounter.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Print `{"encounter": …, "key": …}` as JSON.
-        #[arg(long)]
+        seed: Option<u64>,
+        /// Print `{"encounter": …, "key": …}` as JSON (single encounter).
+        #[arg(long, requires = "scenario")]
         json: bool,
+        /// Cohort to generate for (bulk run, stored in the database).
+        #[arg(long, requires = "count")]
+        cohort: Option<i64>,
+        /// Encounters to generate in the bulk run (up to 50,000).
+        #[arg(long, requires = "cohort")]
+        count: Option<u32>,
+        /// Only this area (repeatable), e.g. `--area orthopedics`.
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// Only this difficulty (repeatable): foundation, intermediate, advanced.
+        #[arg(long = "difficulty")]
+        difficulties: Vec<String>,
         /// Directory holding the scenario files.
         #[arg(long, env = "PRACTICUM_SCENARIOS_DIR", default_value = "scenarios")]
         dir: std::path::PathBuf,
@@ -173,9 +187,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             eprintln!("migrations applied to {}", settings.database.describe());
         }
         Command::SeedDemo => {
-            let (_, outcome) = prepare_database(&settings, true).await?;
+            let (pool, outcome) = prepare_database(&settings, true).await?;
             match outcome {
-                Some(demo::SeedOutcome::Seeded) => eprint!("{}", demo::announcement()),
+                Some(demo::SeedOutcome::Seeded) => {
+                    let dir = settings.scenarios_dir.clone();
+                    let made = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+                        let mut conn = pool.get()?;
+                        let codes = practicum::service::codesets::load(&mut conn)?;
+                        let library =
+                            practicum::scenarios::library::Library::load(&dir, &codes, 32);
+                        Ok(demo::seed_encounters(&mut conn, &library)?)
+                    })
+                    .await??;
+                    eprint!("{}", demo::announcement());
+                    eprintln!("{made} demo encounters generated");
+                }
                 _ => eprintln!("the database already holds programs; demo data not seeded"),
             }
         }
@@ -185,8 +211,24 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             scenario,
             seed,
             json,
+            cohort,
+            count,
+            areas,
+            difficulties,
             dir,
-        } => generate(&dir, &scenario, seed, json)?,
+        } => match (scenario, cohort, count) {
+            (Some(scenario), _, _) => generate(&dir, &scenario, seed.unwrap_or(1), json)?,
+            (None, Some(cohort), Some(count)) => {
+                let req = practicum::scenarios::library::GenerationRequest {
+                    count,
+                    areas,
+                    difficulties,
+                    seed: seed.unwrap_or_else(|| rand::random::<u64>() >> 1),
+                };
+                generate_bulk(&settings, &dir, cohort, req).await?
+            }
+            _ => anyhow::bail!("give --scenario ID, or --cohort ID with --count N"),
+        },
         Command::CreateAdmin {
             email,
             name,
@@ -473,6 +515,73 @@ fn scenarios(action: ScenariosAction, dir: &std::path::Path) -> anyhow::Result<(
             eprintln!("scenario library OK: {} scenarios", loaded.len());
         }
     }
+    Ok(())
+}
+
+/// Generates a bulk run into a cohort with a progress bar.
+async fn generate_bulk(
+    settings: &Settings,
+    dir: &std::path::Path,
+    cohort_id: i64,
+    req: practicum::scenarios::library::GenerationRequest,
+) -> anyhow::Result<()> {
+    use practicum::scenarios::library::Library;
+    use practicum::store::ehr;
+    if req.seed > i64::MAX as u64 {
+        anyhow::bail!("seed: must be below 2^63");
+    }
+    let (pool, _) = prepare_database(settings, false).await?;
+    let dir = dir.to_path_buf();
+    let bar = indicatif::ProgressBar::new(u64::from(req.count));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} encounters ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message("loading scenarios");
+    let progress = bar.clone();
+    let started = std::time::Instant::now();
+    let (run, outcome) = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = pool.get()?;
+        practicum::store::cohorts::find(&mut conn, cohort_id)
+            .map_err(|_| anyhow::anyhow!("cohort: no cohort with id {cohort_id}"))?;
+        let codes = practicum::service::codesets::load(&mut conn)?;
+        let library = Library::load(&dir, &codes, 32);
+        for e in &library.rejected {
+            eprintln!("scenario not used: {e}");
+        }
+        let plan = library.plan(&req).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let run = ehr::open_run(
+            &mut conn,
+            &ehr::NewRun {
+                cohort_id,
+                requested_by: None,
+                seed: req.seed as i64,
+                requested: req.count as i32,
+                areas: req.areas.join(","),
+                difficulties: req.difficulties.join(","),
+            },
+        )?;
+        progress.set_message("generating");
+        let outcome = practicum::service::ehr::store_plan(&mut conn, &library, &run, &plan, |n| {
+            progress.inc(n as u64)
+        })?;
+        Ok((run, outcome))
+    })
+    .await??;
+    bar.finish_with_message("done");
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "run #{} (seed {}): {} encounters created, {} already present, in {:.1} s ({:.0}/s)",
+        run.id,
+        run.seed,
+        outcome.created.len(),
+        outcome.skipped,
+        secs,
+        outcome.created.len() as f64 / secs.max(0.001)
+    );
     Ok(())
 }
 

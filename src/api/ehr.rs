@@ -9,11 +9,13 @@ use crate::error::{AppResult, ErrorBody};
 use crate::service::AppState;
 use crate::service::ehr::{
     self, DocumentView, EncounterPage, EncounterQuery, EncounterView, GenerateInput,
-    GenerationView, KeyInput, KeyVersionView, PatientChart, PatientPage, PatientQuery, RunView,
+    GenerationView, KeyInput, KeyVersionView, LibraryView, PatientChart, PatientPage, PatientQuery,
+    RunView,
 };
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(search_patients)
+    cfg.service(scenario_library)
+        .service(search_patients)
         .service(get_patient)
         .service(list_encounters)
         .service(get_encounter)
@@ -22,6 +24,22 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(add_key)
         .service(generate)
         .service(list_runs);
+}
+
+/// The scenario library: served scenarios and the files refused at start-up
+/// (supervisors and program admins).
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The library", body = LibraryView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students do not browse the key-bearing library", body = ErrorBody),
+    )
+)]
+#[get("/scenarios")]
+async fn scenario_library(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(ehr::library(&state, &caller)?))
 }
 
 /// Search the synthetic patients of your cohorts.

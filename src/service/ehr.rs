@@ -289,6 +289,40 @@ impl From<&RunRow> for RunView {
     }
 }
 
+/// A served scenario, as supervisors browse the library.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScenarioSummary {
+    pub id: String,
+    pub version: u32,
+    pub title: String,
+    /// Area, e.g. `orthopedics`.
+    pub specialty: String,
+    pub difficulty: String,
+    pub place_of_service: String,
+    pub minutes: u32,
+    /// How many variable combinations it has.
+    pub combinations: u64,
+    pub teaching_points: Vec<String>,
+}
+
+/// A scenario file the server refused, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RejectedScenario {
+    pub file: String,
+    pub line: Option<usize>,
+    pub cause: String,
+}
+
+/// The scenario library as served.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LibraryView {
+    pub served: Vec<ScenarioSummary>,
+    /// Files that failed validation and are not used.
+    pub rejected: Vec<RejectedScenario>,
+    /// Areas to generate from.
+    pub areas: Vec<String>,
+}
+
 // ---- inputs -----------------------------------------------------------------
 
 /// Patient search parameters.
@@ -609,6 +643,42 @@ pub async fn runs(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<Ve
     }
     let rows = db(state, move |c| ehr::runs(c, cohort_id, 20)).await?;
     Ok(rows.iter().map(RunView::from).collect())
+}
+
+/// The scenario library, for supervisors and program admins.
+pub fn library(state: &AppState, s: &Session) -> AppResult<LibraryView> {
+    use crate::practicum::accounts::Role;
+    if s.scope.role == Role::Student {
+        return Err(AppError::Forbidden);
+    }
+    let lib = &state.library;
+    Ok(LibraryView {
+        served: lib
+            .all()
+            .iter()
+            .map(|sc| ScenarioSummary {
+                id: sc.spec.id.clone(),
+                version: sc.spec.version,
+                title: sc.spec.title.clone(),
+                specialty: sc.spec.specialty.clone(),
+                difficulty: sc.spec.difficulty.clone(),
+                place_of_service: sc.spec.pos.clone(),
+                minutes: sc.spec.minutes,
+                combinations: sc.combinations(),
+                teaching_points: sc.spec.teaching_points.clone(),
+            })
+            .collect(),
+        rejected: lib
+            .rejected
+            .iter()
+            .map(|e| RejectedScenario {
+                file: e.file.clone(),
+                line: e.line,
+                cause: e.cause.clone(),
+            })
+            .collect(),
+        areas: lib.areas().into_iter().map(str::to_owned).collect(),
+    })
 }
 
 // ---- reading ----------------------------------------------------------------

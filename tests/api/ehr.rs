@@ -318,3 +318,67 @@ async fn other_programs_cannot_see_the_demo_charts() {
         assert_eq!(body["error"]["field"], field, "{q}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_scenario_that_fails_validation_is_not_served() {
+    // A library of one good scenario and one whose key has a header code.
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let good = std::fs::read_to_string(root.join("urgent-care/acute-cystitis.toml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("urgent-care")).unwrap();
+    std::fs::write(dir.path().join("urgent-care/good.toml"), &good).unwrap();
+    let bad = good
+        .replace("id = \"uc-acute-cystitis\"", "id = \"uc-broken\"")
+        .replace("code = \"{{ dx }}\"", "code = \"N30\"");
+    assert_ne!(bad, good, "the fixture edit applied");
+    std::fs::write(dir.path().join("urgent-care/broken.toml"), bad).unwrap();
+    std::fs::write(dir.path().join("urgent-care/syntax.toml"), "id = \n").unwrap();
+    let path = dir.path().to_path_buf();
+    let app = crate::common::spawn_app_with(move |raw| raw.scenarios_dir = Some(path)).await;
+    let sup = app.token("supervisor@demo.example").await;
+    let (status, lib) = app.get_json("/api/v1/scenarios", &sup).await;
+    assert_eq!(status, 200, "{lib}");
+    let served: Vec<&str> = lib["served"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, ["uc-acute-cystitis"]);
+    let rejected = lib["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{lib}");
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r["file"].as_str().unwrap().ends_with("broken.toml")
+                && r["cause"].as_str().unwrap().contains("header")),
+        "{lib}"
+    );
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r["file"].as_str().unwrap().ends_with("syntax.toml") && r["line"] == 1)
+    );
+    // Only the good scenario is ever generated.
+    let (_, page) = app.get_json("/api/v1/encounters?limit=200", &sup).await;
+    let ids = app.demo_ids().await;
+    let (_, run) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/cohorts/{}/encounters/generate", ids.cohort_id),
+            &sup,
+            &json!({"count": 5, "seed": 3}),
+        )
+        .await;
+    assert_eq!(run["created"], 5, "{run}");
+    for id in run["encounter_ids"].as_array().unwrap() {
+        let (_, enc) = app
+            .get_json(&format!("/api/v1/encounters/{id}"), &sup)
+            .await;
+        assert_eq!(enc["supervision"]["scenario_id"], "uc-acute-cystitis");
+    }
+    assert_eq!(page["total"], 2, "demo seeds two per served scenario");
+    let student = app.token("student1@demo.example").await;
+    let (status, _) = app.get_json("/api/v1/scenarios", &student).await;
+    assert_eq!(status, 403);
+}

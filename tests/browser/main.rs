@@ -425,3 +425,106 @@ async fn the_encoder_is_keyboard_first() {
     assert!(detail.contains("initial encounter for closed fracture"));
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_student_finds_a_patient_opens_the_chart_and_reads_the_notes() {
+    let Some((driver, chromium)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    // Pick a demo patient through the API to search for by name.
+    let token = app.token("student1@demo.example").await;
+    let (_, page) = app.get_json("/api/v1/patients?limit=1", &token).await;
+    let family = page["items"][0]["patient"]["family_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let given = page["items"][0]["patient"]["given_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let client = browser(&driver, &chromium).await;
+    sign_in(&client, &app.address, "student1@demo.example").await;
+    client
+        .find(Locator::LinkText("Patients"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let search = client.wait().for_element(Locator::Id("q")).await.unwrap();
+    search.send_keys(&family).await.unwrap();
+    search.send_keys("\u{E007}").await.unwrap();
+    wait_for_query(&client, "q=").await;
+    let name = format!("{family}, {given}");
+    client
+        .wait()
+        .for_element(Locator::LinkText(&name))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The chart: a banner marked synthetic, and the encounter list.
+    let banner = client
+        .wait()
+        .for_element(Locator::Css(".patient-banner"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        banner.contains("SYNTHETIC") && banner.contains("SYN-"),
+        "{banner}"
+    );
+    client
+        .find(Locator::Css("#enc-heading + table a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Notes open first; the document text is there to read.
+    let note = client
+        .wait()
+        .for_element(Locator::Css(".document-body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(note.len() > 100, "{note}");
+    let current = client
+        .find(Locator::Css(".tabs a[aria-current=page]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(current.starts_with("Notes"), "{current}");
+    // Keyboard: the Vitals tab is a link reachable and followable.
+    client
+        .find(Locator::Css("a[href$='tab=vitals']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_query(&client, "tab=vitals").await;
+    let panel = client
+        .find(Locator::Css(".tab-panel"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(panel.contains("Blood pressure"), "{panel}");
+    let page_text = client.source().await.unwrap();
+    assert!(
+        !page_text.contains("Answer key"),
+        "students never see the key"
+    );
+    client.close().await.unwrap();
+}
