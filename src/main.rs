@@ -482,29 +482,15 @@ fn scenarios(action: ScenariosAction, dir: &std::path::Path) -> anyhow::Result<(
             let window = window(&codes)?;
             let mut failures: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
             for s in &loaded {
-                let results = s.each_combination(window, 2000);
-                let mut bad = 0;
-                for r in &results {
-                    match r {
-                        Ok(g) => {
-                            for p in practicum::scenarios::check_key(g, &codes) {
-                                bad += 1;
-                                failures
-                                    .push(format!("{}: seed {}: {p}", s.file, g.encounter.seed));
-                            }
-                        }
-                        Err(e) => {
-                            bad += 1;
-                            failures.push(e.to_string());
-                        }
-                    }
-                }
+                let (checked, problems) =
+                    practicum::scenarios::library::check_scenario(s, &codes, window, 2000);
                 eprintln!(
                     "{:<32} {} combinations checked, {} problems",
                     s.spec.id,
-                    results.len(),
-                    bad
+                    checked,
+                    problems.len()
                 );
+                failures.extend(problems.into_iter().map(|p| format!("{}: {p}", s.file)));
             }
             if !failures.is_empty() {
                 for f in failures.iter().take(50) {

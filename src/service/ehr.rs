@@ -446,6 +446,8 @@ pub fn department(specialty: &str) -> String {
         "obgyn" => "Obstetrics and gynecology".into(),
         "ent" => "Otolaryngology (ENT)".into(),
         "integumentary" => "Dermatology and minor surgery".into(),
+        "respiratory" => "Pulmonary medicine".into(),
+        "behavioral-health" => "Behavioral health".into(),
         other => capitalize(&other.replace('-', " ")),
     }
 }

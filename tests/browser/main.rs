@@ -496,6 +496,11 @@ async fn a_student_finds_a_patient_opens_the_chart_and_reads_the_notes() {
         .await
         .unwrap();
     assert!(note.len() > 100, "{note}");
+    // For looking at the pages: PRACTICUM_SCREENSHOT_DIR=dir saves PNGs.
+    if let Ok(dir) = std::env::var("PRACTICUM_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("encounter-notes.png"), png).unwrap();
+    }
     let current = client
         .find(Locator::Css(".tabs a[aria-current=page]"))
         .await
@@ -520,7 +525,11 @@ async fn a_student_finds_a_patient_opens_the_chart_and_reads_the_notes() {
         .text()
         .await
         .unwrap();
-    assert!(panel.contains("Blood pressure"), "{panel}");
+    assert!(panel.to_lowercase().contains("blood pressure"), "{panel}");
+    if let Ok(dir) = std::env::var("PRACTICUM_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("encounter-vitals.png"), png).unwrap();
+    }
     let page_text = client.source().await.unwrap();
     assert!(
         !page_text.contains("Answer key"),
