@@ -129,4 +129,50 @@ async fn a_supervisor_generates_from_the_pool_page_and_sees_keys() {
     let (_, enc) = page(&app, &format!("{enc_link}?tab=key")).await;
     assert!(enc.contains("Supervisor view"));
     assert!(enc.contains("Key version 1") && enc.contains("generated"));
+
+    // A new key version from the form: prefilled with the current key, saved
+    // as version 2; a bad code re-renders the form with the reason.
+    let key_path = format!("{enc_link}/keys");
+    let csrf = hidden(&enc, "csrf_token");
+    let draft_start = enc.find("name=\"key_json\"").expect("key form");
+    assert!(
+        enc[draft_start..].contains("diagnoses") && enc[draft_start..].contains("pointers"),
+        "draft prefilled"
+    );
+    let good =
+        r#"{"diagnoses": [{"code": "R07.9"}], "lines": [{"code": "99213", "pointers": ["A"]}]}"#;
+    let res = app
+        .client
+        .post(app.url(&key_path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("note", "Teaching variant"),
+            ("key_json", good),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, keys) = page(&app, &format!("{enc_link}?tab=key&saved=1")).await;
+    assert!(keys.contains("Key version 2") && keys.contains("Teaching variant"));
+    let bad =
+        r#"{"diagnoses": [{"code": "R07"}], "lines": [{"code": "99213", "pointers": ["A"]}]}"#;
+    let res = app
+        .client
+        .post(app.url(&key_path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("note", "x"),
+            ("key_json", bad),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("role=\"alert\"") && html.contains("R07"),
+        "reason shown"
+    );
+    assert!(!html.contains("Key version 3"));
 }

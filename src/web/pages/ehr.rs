@@ -23,6 +23,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/ehr/patients/{patient_id}", web::get().to(chart))
         .route("/ehr/encounters/{encounter_id}", web::get().to(encounter))
         .route("/ehr/documents/{document_id}/print", web::get().to(print))
+        .route(
+            "/ehr/encounters/{encounter_id}/keys",
+            web::post().to(add_key),
+        )
         .route("/cohorts/{cohort_id}/encounters", web::get().to(pool))
         .route("/cohorts/{cohort_id}/encounters", web::post().to(generate));
 }
@@ -117,6 +121,7 @@ async fn chart(
 #[derive(Debug, Default, Deserialize)]
 struct TabQuery {
     tab: Option<String>,
+    saved: Option<String>,
 }
 
 /// One tab of the encounter view.
@@ -136,6 +141,9 @@ struct EncounterPage {
     tabs: Vec<Tab>,
     tab: &'static str,
     keys: Vec<KeyVersionView>,
+    /// The new-version form: its JSON text and any error.
+    key_draft: String,
+    form: FormState,
 }
 
 impl EncounterPage {
@@ -163,8 +171,68 @@ async fn encounter(
     path: web::Path<i64>,
     q: web::Query<TabQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    let detail = ehr::encounter_detail(&state, &s, id).await?;
+    render_encounter(
+        &state,
+        &s,
+        path.into_inner(),
+        q.into_inner(),
+        None,
+        FormState::clean(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The editable shape of a key: what `POST …/keys` takes, minus the note.
+fn draft_of(key: &serde_json::Value) -> String {
+    let notes = key["diagnosis_notes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let diagnoses: Vec<serde_json::Value> = key["diagnoses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| {
+            let n = notes.get(i).cloned().unwrap_or_default();
+            serde_json::json!({
+                "code": code,
+                "alternates": n["alternates"],
+                "rationale": n["rationale"],
+                "guideline": n["guideline"],
+            })
+        })
+        .collect();
+    let lines: Vec<serde_json::Value> = key["lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            serde_json::json!({
+                "code": l["code"], "modifiers": l["modifiers"], "units": l["units"],
+                "pointers": l["pointers"], "alternates": l["alternates"],
+                "rationale": l["rationale"], "guideline": l["guideline"],
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({"diagnoses": diagnoses, "lines": lines}))
+        .unwrap_or_default()
+}
+
+async fn render_encounter(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+    q: TabQuery,
+    draft: Option<String>,
+    form: FormState,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let (state, s) = (state, s);
+    let detail = ehr::encounter_detail(state, s, id).await?;
     let supervisor = detail.view.supervision.is_some();
     let c = &detail.chart;
     let mut tabs = vec![
@@ -217,20 +285,84 @@ async fn encounter(
         .find(|t| t.id == wanted)
         .map_or("notes", |t| t.id);
     let keys = if tab == "key" {
-        ehr::keys(&state, &s, id).await?
+        ehr::keys(state, s, id).await?
     } else {
         Vec::new()
     };
+    let key_draft =
+        draft.unwrap_or_else(|| keys.last().map(|k| draft_of(&k.key)).unwrap_or_default());
+    let notice = (tab == "key" && form.message.is_none() && q.saved.is_some()).then_some("saved");
     let view = EncounterPage {
-        chrome: Chrome::for_session(&s, "/ehr", None),
+        chrome: Chrome::for_session(s, "/ehr", notice),
         patient: detail.view.patient.clone(),
         age: detail.view.age,
         detail,
         tabs,
         tab,
         keys,
+        key_draft,
+        form,
     };
-    Ok(html(StatusCode::OK, &view))
+    Ok(html(status, &view))
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyForm {
+    csrf_token: String,
+    note: String,
+    key_json: String,
+}
+
+/// Adds a key version from the key tab's form (JSON of diagnoses and lines).
+async fn add_key(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<KeyForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    s.check_csrf(&state, &form.csrf_token)?;
+    let mut body: serde_json::Value = match serde_json::from_str(&form.key_json) {
+        Ok(v) => v,
+        Err(e) => serde_json::json!({"__unreadable": e.to_string()}),
+    };
+    let result = match body.get("__unreadable") {
+        Some(e) => Err(AppError::bad_request(
+            Some("key_json"),
+            format!(
+                "the key is not valid JSON: {}",
+                e.as_str().unwrap_or_default()
+            ),
+        )),
+        None => {
+            body["note"] = serde_json::Value::String(form.note.clone());
+            match crate::api::extract::parse_json::<ehr::KeyInput>(body.to_string().as_bytes()) {
+                Ok(input) => ehr::add_key(&state, &s, id, input).await.map(|_| ()),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let q = TabQuery {
+        tab: Some("key".into()),
+        saved: None,
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/ehr/encounters/{id}?tab=key&saved=1"))),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
+            render_encounter(
+                &state,
+                &s,
+                id,
+                q,
+                Some(form.key_json),
+                FormState::failed("key", &e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
