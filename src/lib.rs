@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod claims;
 pub mod codes;
 pub mod config;
 pub mod error;

@@ -81,6 +81,11 @@ enum Command {
         #[arg(long, env = "PRACTICUM_SCENARIOS_DIR", default_value = "scenarios")]
         dir: std::path::PathBuf,
     },
+    /// Claims: run the edits on a claim file.
+    Claim {
+        #[command(subcommand)]
+        action: ClaimAction,
+    },
     /// Create a program administrator (and the program, if new) for a real deployment.
     CreateAdmin {
         /// The administrator's e-mail.
@@ -101,6 +106,19 @@ enum Command {
         /// Read the password from standard input instead of PRACTICUM_ADMIN_PASSWORD.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClaimAction {
+    /// Run the claim edits on a claim JSON file (`-` reads stdin); exits 1
+    /// when an error-level finding is reported.
+    Check {
+        /// The claim in interchange JSON.
+        file: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -206,6 +224,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Codeset { action } => codeset(action, &settings).await?,
+        Command::Claim { action } => claim(action)?,
         Command::Scenarios { action, dir } => scenarios(action, &dir)?,
         Command::Generate {
             scenario,
@@ -500,6 +519,56 @@ fn scenarios(action: ScenariosAction, dir: &std::path::Path) -> anyhow::Result<(
             }
             eprintln!("scenario library OK: {} scenarios", loaded.len());
         }
+    }
+    Ok(())
+}
+
+fn claim(action: ClaimAction) -> anyhow::Result<()> {
+    use practicum::claims::edits::{EditConfig, run};
+    let ClaimAction::Check { file, json } = action;
+    let bytes = if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+        buf
+    } else {
+        std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+    };
+    let unreadable = |e: practicum::error::AppError| {
+        let field = e
+            .field()
+            .map(|f| format!(" (field {f})"))
+            .unwrap_or_default();
+        anyhow::anyhow!("{}: {e}{field}", file.display())
+    };
+    let claim: practicum::claims::Claim =
+        practicum::api::extract::parse_json(&bytes).map_err(unreadable)?;
+    let claim = claim
+        .normalized()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let codes = practicum::codes::CodeSets::shipped()?;
+    let findings = run(&claim, &codes, &EditConfig::shipped()?);
+    let report = practicum::service::claims::report(findings);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if report.findings.is_empty() {
+        println!("no findings: the claim passes every edit");
+    } else {
+        for f in &report.findings {
+            println!(
+                "{:<8} {:<24} {}",
+                format!("{:?}", f.severity).to_lowercase(),
+                f.rule,
+                f.message
+            );
+            println!("{:<33} see {}", "", f.reference);
+        }
+        println!(
+            "{} errors, {} warnings, {} infos",
+            report.counts.error, report.counts.warning, report.counts.info
+        );
+    }
+    if !report.clean {
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -107,6 +107,7 @@ impl Application {
             cookie_secure: settings.cookie_secure,
             codes,
             library: Arc::new(library),
+            edits: Arc::new(crate::claims::edits::EditConfig::shipped()?),
             demo: demo_present,
         };
         let listener = TcpListener::bind(settings.bind)?;

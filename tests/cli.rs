@@ -21,6 +21,8 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["seed-demo", "--help"],
         vec!["create-admin", "--help"],
+        vec!["generate", "--help"],
+        vec!["claim", "check", "--help"],
     ] {
         let out = practicum().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
@@ -477,4 +479,83 @@ fn scenario_commands_list_check_and_generate() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn claim_check_reports_findings_and_names_unreadable_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"date_of_service": "2026-06-15", "patient": {"sex": "M", "birth_date": "1960-05-01"},
+            "diagnoses": ["W01.0XXA", "S52.531"],
+            "lines": [{"code": "25600", "modifiers": ["RT"], "units": 1, "pointers": ["A", "C"]}]}"#,
+    )
+    .unwrap();
+    let out = practicum()
+        .args(["claim", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "errors found: exit 1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for rule in [
+        "DX-EXTERNAL-CAUSE-FIRST",
+        "DX-SEVENTH-MISSING",
+        "LINE-POINTER-EMPTY",
+    ] {
+        assert!(text.contains(rule), "{rule} in {text}");
+    }
+    let json_out = practicum()
+        .args(["claim", "check", "--json"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json_out.stdout).unwrap();
+    assert_eq!(report["clean"], false);
+
+    // The key `generate --json` prints is a clean claim.
+    let generated = practicum()
+        .args([
+            "generate",
+            "--scenario",
+            "ortho-colles-fracture",
+            "--seed",
+            "3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let g: serde_json::Value = serde_json::from_slice(&generated.stdout).unwrap();
+    let key = &g["key"];
+    let lines: Vec<serde_json::Value> = key["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| serde_json::json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"], "pos": l["pos"]}))
+        .collect();
+    let claim = serde_json::json!({"date_of_service": key["date_of_service"], "patient": key["patient"], "diagnoses": key["diagnoses"], "lines": lines});
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, claim.to_string()).unwrap();
+    let out = practicum()
+        .args(["claim", "check"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let unreadable = dir.path().join("unreadable.json");
+    std::fs::write(&unreadable, r#"{"date_of_service": "2026-06-15", "patient": {"sex": "F"}, "diagnoses": [], "lines": []}"#).unwrap();
+    let out = practicum()
+        .args(["claim", "check"])
+        .arg(&unreadable)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("patient.birth_date"), "{err}");
 }

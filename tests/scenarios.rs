@@ -491,3 +491,71 @@ fn structured_results_agree_with_the_reports() {
     let ldl = get("Cholesterol, total") - get("HDL") - get("Triglycerides") / 5.0;
     assert_eq!(get("LDL"), ldl.round());
 }
+
+/// The claim a key describes.
+fn claim_of(g: &Generated) -> practicum::claims::Claim {
+    let k = &g.key;
+    practicum::claims::Claim {
+        date_of_service: k.date_of_service,
+        patient: practicum::claims::ClaimPatient {
+            sex: k.patient.sex.clone(),
+            birth_date: k.patient.birth_date,
+        },
+        diagnoses: k.diagnoses.clone(),
+        lines: k
+            .lines
+            .iter()
+            .map(|l| practicum::claims::ClaimLine {
+                code: l.code.clone(),
+                modifiers: l.modifiers.clone(),
+                units: l.units,
+                pointers: l.pointers.clone(),
+                pos: Some(l.pos.clone()),
+                date_of_service: None,
+                charge: None,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn every_key_passes_the_claim_edits_without_error() {
+    use practicum::claims::edits::{EditConfig, Severity, run};
+    let cfg = EditConfig::shipped().unwrap();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for s in library() {
+        let seeded = (1000..1100).map(|seed| s.generate(seed, window()));
+        for r in s.each_combination(window(), 2000).into_iter().chain(seeded) {
+            let g = r.expect("generates");
+            let claim = claim_of(&g)
+                .normalized()
+                .expect("the key fits the claim form");
+            for f in run(&claim, codes(), &cfg) {
+                if f.severity == Severity::Error {
+                    problems.push(format!(
+                        "{} seed {}: {} {}",
+                        s.spec.id, g.encounter.seed, f.rule, f.message
+                    ));
+                }
+            }
+            checked += 1;
+        }
+    }
+    problems.sort();
+    problems.dedup_by(|a, b| {
+        a.split(':').nth(1) == b.split(':').nth(1) && a.split(' ').next() == b.split(' ').next()
+    });
+    assert!(
+        problems.is_empty(),
+        "{} keys with edit errors:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(checked > 4000, "{checked}");
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod claims;
 pub mod codes;
 pub mod ehr;
 pub mod extract;
@@ -61,4 +62,5 @@ pub fn v1() -> Scope<
         .configure(accounts::configure)
         .configure(codes::configure)
         .configure(ehr::configure)
+        .configure(claims::configure)
 }

@@ -2,6 +2,7 @@
 //! authorizes the caller, validates input with the domain rules, and runs the
 //! storage calls on the blocking pool.
 
+pub mod claims;
 pub mod codesets;
 pub mod demo;
 pub mod directory;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// The code sets (immutable, shared by every worker).
     pub codes: Arc<crate::codes::CodeSets>,
+    /// Claim-edit settings (severities, age and sex lists).
+    pub edits: Arc<crate::claims::edits::EditConfig>,
     /// The validated scenario library.
     pub library: Arc<crate::scenarios::library::Library>,
     /// The demo program exists, so the sign-in page lists the demo accounts.

@@ -6,6 +6,7 @@ mod common;
 
 mod access;
 mod auth;
+mod claims;
 mod codes;
 mod directory;
 mod ehr;
