@@ -120,6 +120,22 @@ enum ClaimAction {
         #[arg(long)]
         json: bool,
     },
+    /// Score a claim against an answer key: the object `generate --json`
+    /// prints, or its `key` alone. Exits 1 when the claim does not pass.
+    Score {
+        /// The claim in interchange JSON (`-` reads stdin).
+        file: std::path::PathBuf,
+        /// The key JSON.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// A scoring policy JSON (weights, near-miss credit, penalties,
+        /// pass threshold); omitted fields keep their defaults.
+        #[arg(long)]
+        policy: Option<std::path::PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -523,52 +539,106 @@ fn scenarios(action: ScenariosAction, dir: &std::path::Path) -> anyhow::Result<(
     Ok(())
 }
 
-fn claim(action: ClaimAction) -> anyhow::Result<()> {
-    use practicum::claims::edits::{EditConfig, run};
-    let ClaimAction::Check { file, json } = action;
-    let bytes = if file.as_os_str() == "-" {
+fn read_input(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
-        buf
+        Ok(buf)
     } else {
-        std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
-    };
-    let unreadable = |e: practicum::error::AppError| {
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    }
+}
+
+fn parse_file<T: serde::de::DeserializeOwned>(
+    file: &std::path::Path,
+    bytes: &[u8],
+) -> anyhow::Result<T> {
+    practicum::api::extract::parse_json(bytes).map_err(|e| {
         let field = e
             .field()
             .map(|f| format!(" (field {f})"))
             .unwrap_or_default();
         anyhow::anyhow!("{}: {e}{field}", file.display())
+    })
+}
+
+fn claim(action: ClaimAction) -> anyhow::Result<()> {
+    use practicum::claims::edits::{EditConfig, run};
+    let (file, json) = match &action {
+        ClaimAction::Check { file, json } | ClaimAction::Score { file, json, .. } => {
+            (file.clone(), *json)
+        }
     };
-    let claim: practicum::claims::Claim =
-        practicum::api::extract::parse_json(&bytes).map_err(unreadable)?;
+    let claim: practicum::claims::Claim = parse_file(&file, &read_input(&file)?)?;
     let claim = claim
         .normalized()
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let codes = practicum::codes::CodeSets::shipped()?;
     let findings = run(&claim, &codes, &EditConfig::shipped()?);
-    let report = practicum::service::claims::report(findings);
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if report.findings.is_empty() {
-        println!("no findings: the claim passes every edit");
-    } else {
-        for f in &report.findings {
-            println!(
-                "{:<8} {:<24} {}",
-                format!("{:?}", f.severity).to_lowercase(),
-                f.rule,
-                f.message
-            );
-            println!("{:<33} see {}", "", f.reference);
+    match action {
+        ClaimAction::Check { .. } => {
+            let report = practicum::service::claims::report(findings);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.findings.is_empty() {
+                println!("no findings: the claim passes every edit");
+            } else {
+                for f in &report.findings {
+                    println!(
+                        "{:<8} {:<24} {}",
+                        format!("{:?}", f.severity).to_lowercase(),
+                        f.rule,
+                        f.message
+                    );
+                    println!("{:<33} see {}", "", f.reference);
+                }
+                println!(
+                    "{} errors, {} warnings, {} infos",
+                    report.counts.error, report.counts.warning, report.counts.info
+                );
+            }
+            if !report.clean {
+                std::process::exit(1);
+            }
         }
-        println!(
-            "{} errors, {} warnings, {} infos",
-            report.counts.error, report.counts.warning, report.counts.info
-        );
-    }
-    if !report.clean {
-        std::process::exit(1);
+        ClaimAction::Score { key, policy, .. } => {
+            let raw: serde_json::Value = parse_file(&key, &read_input(&key)?)?;
+            let key_value = raw.get("key").cloned().unwrap_or(raw);
+            let answer: practicum::scenarios::AnswerKey = serde_json::from_value(key_value)
+                .map_err(|e| anyhow::anyhow!("{}: not an answer key: {e}", key.display()))?;
+            let policy: practicum::claims::scoring::ScoringPolicy = match policy {
+                Some(p) => parse_file(&p, &read_input(&p)?)?,
+                None => Default::default(),
+            };
+            let report = practicum::claims::scoring::score(&claim, &answer, &policy, &findings);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                for e in &report.elements {
+                    let at = e.line.map(|l| format!(" {l}")).unwrap_or_default();
+                    println!(
+                        "{:>6.1}/{:<5.1} {:<16} {}",
+                        e.earned,
+                        e.possible,
+                        format!("{}{at}", e.element),
+                        e.explanation
+                    );
+                }
+                println!(
+                    "score {:.1}% ({}; pass at {:.0}%) · code accuracy {:.1}% · line accuracy {:.1}% · claim accuracy {:.0}% · engine {}",
+                    report.total,
+                    if report.passed { "pass" } else { "fail" },
+                    report.pass_threshold,
+                    report.code_accuracy,
+                    report.line_accuracy,
+                    report.claim_accuracy,
+                    report.engine_version
+                );
+            }
+            if !report.passed {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }

@@ -548,6 +548,48 @@ fn claim_check_reports_findings_and_names_unreadable_fields() {
         String::from_utf8_lossy(&out.stdout)
     );
 
+    // Scoring against the printed object: the key's own claim is 100 %, a
+    // wrong 7th character is a near miss below it.
+    let key_file = dir.path().join("generated.json");
+    std::fs::write(&key_file, &generated.stdout).unwrap();
+    let out = practicum()
+        .args(["claim", "score"])
+        .arg(&good)
+        .arg("--key")
+        .arg(&key_file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["total"], 100.0);
+    assert_eq!(report["engine_version"], "scoring-1");
+    let mut near = claim.clone();
+    let first = near["diagnoses"][0].as_str().unwrap().to_owned();
+    near["diagnoses"][0] = serde_json::json!(format!("{}D", &first[..first.len() - 1]));
+    let near_file = dir.path().join("near.json");
+    std::fs::write(&near_file, near.to_string()).unwrap();
+    let out = practicum()
+        .args(["claim", "score"])
+        .arg(&near_file)
+        .arg("--key")
+        .arg(&key_file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let total = report["total"].as_f64().unwrap();
+    assert!(total < 100.0 && total > 50.0, "{total}");
+    assert_eq!(report["elements"][0]["verdict"], "near_miss");
+    let out = practicum()
+        .args(["claim", "score"])
+        .arg(&near_file)
+        .arg("--key")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a claim file is not a key");
+
     let unreadable = dir.path().join("unreadable.json");
     std::fs::write(&unreadable, r#"{"date_of_service": "2026-06-15", "patient": {"sex": "F"}, "diagnoses": [], "lines": []}"#).unwrap();
     let out = practicum()

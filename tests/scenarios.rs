@@ -559,3 +559,97 @@ fn every_key_passes_the_claim_edits_without_error() {
     );
     assert!(checked > 4000, "{checked}");
 }
+
+#[test]
+fn every_key_scores_100_and_any_single_wrong_element_scores_less() {
+    use practicum::claims::edits::{EditConfig, run};
+    use practicum::claims::scoring::{ScoringPolicy, claim_of_key, score};
+    let cfg = EditConfig::shipped().unwrap();
+    let policy = ScoringPolicy::default();
+    let mut mutants = 0;
+    for s in library() {
+        let seeded = (2000..2020).map(|seed| s.generate(seed, window()));
+        for r in s.each_combination(window(), 200).into_iter().chain(seeded) {
+            let g = r.expect("generates");
+            let key = &g.key;
+            let perfect = claim_of_key(key);
+            let scored =
+                |c: &practicum::claims::Claim| score(c, key, &policy, &run(c, codes(), &cfg)).total;
+            assert_eq!(
+                scored(&perfect),
+                100.0,
+                "{} seed {}",
+                s.spec.id,
+                g.encounter.seed
+            );
+            let mut variants: Vec<(String, practicum::claims::Claim)> = Vec::new();
+            for i in 0..key.diagnoses.len() {
+                let mut c = perfect.clone();
+                c.diagnoses[i] = if key.diagnoses[i] == "R69" {
+                    "R52".into()
+                } else {
+                    "R69".into()
+                };
+                variants.push((format!("diagnosis {i} replaced"), c));
+            }
+            for (i, l) in key.lines.iter().enumerate() {
+                let mut c = perfect.clone();
+                c.lines[i].units = l.units + 1;
+                variants.push((format!("line {i} units"), c));
+                let mut c = perfect.clone();
+                if c.lines[i].modifiers.is_empty() {
+                    c.lines[i].modifiers.push("76".into());
+                } else {
+                    c.lines[i].modifiers.remove(0);
+                }
+                variants.push((format!("line {i} modifiers"), c));
+                let mut c = perfect.clone();
+                c.lines[i].code = if l.code == "99499" {
+                    "99429".into()
+                } else {
+                    "99499".into()
+                };
+                variants.push((format!("line {i} code"), c));
+                if key.diagnoses.len() > 1 {
+                    let mut c = perfect.clone();
+                    let other = if l.pointers.first().map(String::as_str) == Some("A") {
+                        "B"
+                    } else {
+                        "A"
+                    };
+                    c.lines[i].pointers = vec![other.into()];
+                    variants.push((format!("line {i} pointers"), c));
+                }
+                let mut c = perfect.clone();
+                c.lines.remove(i);
+                variants.push((format!("line {i} removed"), c));
+            }
+            let mut c = perfect.clone();
+            if c.diagnoses.len() < 12 {
+                c.diagnoses
+                    .push(if key.diagnoses.contains(&"R69".to_owned()) {
+                        "R52".into()
+                    } else {
+                        "R69".into()
+                    });
+                variants.push(("extra diagnosis".into(), c));
+            }
+            if key.diagnoses.len() > 1 && key.diagnoses[0] != key.diagnoses[1] {
+                let mut c = perfect.clone();
+                c.diagnoses.swap(0, 1);
+                variants.push(("first two diagnoses swapped".into(), c));
+            }
+            for (what, c) in variants {
+                let t = scored(&c);
+                assert!(
+                    t < 100.0,
+                    "{} seed {}: {what} still scores {t}",
+                    s.spec.id,
+                    g.encounter.seed
+                );
+                mutants += 1;
+            }
+        }
+    }
+    assert!(mutants > 3000, "{mutants}");
+}

@@ -2,6 +2,7 @@
 //! them. Pure domain: no web or database types.
 
 pub mod edits;
+pub mod scoring;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
