@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod programs;
+pub mod visibility;
 
 use std::fmt;
 

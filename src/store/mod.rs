@@ -2,6 +2,7 @@
 //! database URL. Functions here are blocking; callers run them on a blocking
 //! thread pool, never on the async workers.
 
+pub mod claims;
 pub mod codesets;
 pub mod cohorts;
 mod conn;

@@ -83,7 +83,48 @@ diesel::allow_tables_to_appear_in_same_query!(
     encounters,
     documents,
     answer_keys,
+    claim_drafts,
+    claim_submissions,
+    claim_scores,
 );
+
+diesel::table! {
+    claim_drafts (id) {
+        id -> BigInt,
+        encounter_id -> BigInt,
+        student_id -> BigInt,
+        body -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_submissions (id) {
+        id -> BigInt,
+        encounter_id -> BigInt,
+        student_id -> BigInt,
+        version -> Integer,
+        body -> Text,
+        idempotency_key -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_scores (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        key_version -> Integer,
+        engine_version -> Text,
+        total -> Double,
+        passed -> Bool,
+        report -> Text,
+        scored_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(claim_scores -> claim_submissions (submission_id));
 
 diesel::table! {
     generation_runs (id) {

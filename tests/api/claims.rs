@@ -81,3 +81,175 @@ async fn the_check_endpoint_reports_findings_with_rule_severity_and_target() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_error(&body, "unauthorized");
 }
+
+/// The claim an encounter's newest key describes, read as the supervisor.
+async fn key_claim(app: &crate::common::TestApp, sup: &str, enc_id: i64) -> serde_json::Value {
+    let (_, keys) = app
+        .get_json(&format!("/api/v1/encounters/{enc_id}/keys"), sup)
+        .await;
+    let k = &keys.as_array().unwrap().last().unwrap()["key"];
+    let lines: Vec<serde_json::Value> = k["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"], "pos": l["pos"]}))
+        .collect();
+    json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines})
+}
+
+async fn submit(
+    app: &crate::common::TestApp,
+    token: &str,
+    enc_id: i64,
+    key: Option<&str>,
+    claim: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let mut req = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/encounters/{enc_id}/claims"),
+            token,
+        )
+        .json(claim);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    crate::common::status_json(req.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn submissions_are_idempotent_immutable_versioned_and_private() {
+    let app = spawn_app().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let s1 = app.token("student1@demo.example").await;
+    let s2 = app.token("student2@demo.example").await;
+    let (_, page) = app.get_json("/api/v1/encounters?limit=1", &s1).await;
+    let enc = page["items"][0]["encounter"]["id"].as_i64().unwrap();
+    let perfect = key_claim(&app, &sup, enc).await;
+
+    // Drafts save as the student works, incomplete ones included.
+    let draft = json!({"diagnoses": ["S52"], "lines": []});
+    let (status, saved) = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/encounters/{enc}/claim-draft"),
+            &s1,
+            &draft,
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let (_, back) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/claim-draft"), &s1)
+        .await;
+    assert_eq!(back["claim"], draft);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/claim-draft"), &s2)
+        .await;
+    assert_eq!(status, 404, "another student's draft is not visible");
+
+    // No Idempotency-Key: refused, nothing stored.
+    let (status, err) = submit(&app, &s1, enc, None, &perfect).await;
+    assert_eq!(status, 400);
+    assert_eq!(err["error"]["field"], "Idempotency-Key");
+
+    let (status, first) = submit(&app, &s1, enc, Some("attempt-1"), &perfect).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["version"], 1);
+    assert_eq!(
+        first["feedback_visible"], true,
+        "practice mode: feedback after submission"
+    );
+    assert_eq!(
+        first["score"]["total"], 100.0,
+        "the key scores 100: {first}"
+    );
+    assert_eq!(first["score"]["engine_version"], "scoring-1");
+    assert_eq!(first["score"]["key_version"], 1);
+    assert!(first["key"]["diagnoses"].is_array());
+
+    // A retry returns the first result; reusing the key for another claim is refused.
+    let (status, retry) = submit(&app, &s1, enc, Some("attempt-1"), &perfect).await;
+    assert_eq!(status, 200);
+    assert_eq!(retry["id"], first["id"]);
+    let mut worse = perfect.clone();
+    worse["lines"][0]["units"] = json!(worse["lines"][0]["units"].as_u64().unwrap() + 1);
+    let (status, err) = submit(&app, &s1, enc, Some("attempt-1"), &worse).await;
+    assert_eq!(status, 409, "{err}");
+    let (_, mine) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/claims"), &s1)
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "no duplicate");
+
+    // A resubmission is a new version; the first is unchanged.
+    let (status, second) = submit(&app, &s1, enc, Some("attempt-2"), &worse).await;
+    assert_eq!(status, 201);
+    assert_eq!(second["version"], 2);
+    assert!(second["score"]["total"].as_f64().unwrap() < 100.0);
+    let (_, again) = app
+        .get_json(&format!("/api/v1/claims/{}", first["id"]), &s1)
+        .await;
+    assert_eq!(again["claim"], first["claim"]);
+    assert_eq!(again["score"]["total"], 100.0);
+
+    // Another student sees neither the claim nor its key.
+    let (status, _) = app
+        .get_json(&format!("/api/v1/claims/{}", first["id"]), &s2)
+        .await;
+    assert_eq!(status, 404);
+    let (_, theirs) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/claims"), &s2)
+        .await;
+    assert_eq!(theirs.as_array().unwrap().len(), 0);
+
+    // Supervisors see every submission, re-score against a new key version
+    // and keep the earlier scores; students cannot re-score.
+    let (status, _) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/claims/{}/rescore", second["id"]),
+            &s1,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, all) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/claims"), &sup)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let key_input = json!({
+        "note": "Accept the extra unit",
+        "diagnoses": worse["diagnoses"].as_array().unwrap().iter().map(|d| json!({"code": d})).collect::<Vec<_>>(),
+        "lines": worse["lines"].as_array().unwrap().iter().map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]})).collect::<Vec<_>>(),
+    });
+    let (status, k2) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/encounters/{enc}/keys"),
+            &sup,
+            &key_input,
+        )
+        .await;
+    assert_eq!(status, 201, "{k2}");
+    let (status, rescored) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/claims/{}/rescore", second["id"]),
+            &sup,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{rescored}");
+    let history = rescored["score_history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "earlier score kept");
+    assert_eq!(history[0]["key_version"], 1);
+    assert_eq!(history[1]["key_version"], 2);
+    // Against the new key the extra unit is right (an MUE edit may still cost points).
+    assert!(
+        history[1]["total"].as_f64().unwrap() > history[0]["total"].as_f64().unwrap(),
+        "{history:?}"
+    );
+
+    // Supervisors do not submit.
+    let (status, _) = submit(&app, &sup, enc, Some("sup-1"), &perfect).await;
+    assert_eq!(status, 403);
+}
