@@ -384,7 +384,9 @@ fn sigterm_drains_in_flight_requests() {
             s
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(30));
+    // Long enough for the acceptor to take every connection even on a busy
+    // machine; six Argon2 sign-ins on two workers are still running then.
+    std::thread::sleep(Duration::from_millis(100));
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

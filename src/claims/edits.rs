@@ -195,7 +195,13 @@ const ANATOMIC: &[&str] = &[
 /// expectations; these phrases mark them. List items ("associated cachexia",
 /// "insulin") are choices under a heading, not single instructions, and do
 /// not start with "code".
-const CONDITIONAL_NOTE: &[&str] = &["applicable", "if known", "if present", "control using"];
+const CONDITIONAL_NOTE: &[&str] = &[
+    "applicable",
+    "if known",
+    "if present",
+    "control using",
+    "any ",
+];
 
 /// One age or sex range of the configurable lists.
 #[derive(Debug, Clone)]
@@ -663,7 +669,9 @@ fn lines(r: &mut Report<'_>, claim: &Claim, codes: &CodeSets, dx: &[Option<CodeK
     }
     // Diagnoses nothing points to.
     for (i, used) in pointed.iter().enumerate() {
-        if !used && dx[i].is_some() && !claim.lines.is_empty() {
+        // External causes explain an injury; lines point at the injury.
+        let external = dx[i].is_some_and(|k| matches!(k.byte(0), Some(b'V' | b'W' | b'X' | b'Y')));
+        if !used && dx[i].is_some() && !external && !claim.lines.is_empty() {
             r.add(
                 "DX-UNPOINTED",
                 Target::Diagnosis(i),
