@@ -16,7 +16,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(submit)
         .service(list_submissions)
         .service(get_submission)
-        .service(rescore);
+        .service(rescore)
+        .service(export_837p);
 }
 
 /// Run the claim edits on a claim without storing anything: unknown, header
@@ -193,4 +194,33 @@ async fn rescore(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(claims::rescore(&state, &caller, id.into_inner()).await?))
+}
+
+/// The submission as an X12 837P (005010X222A1) file: synthetic submitter,
+/// payer and billing provider, usage indicator T (test).
+#[utoipa::path(
+    tag = "claims",
+    security(("bearer" = [])),
+    params(("claim_id" = i64, Path, description = "Submission id")),
+    responses(
+        (status = 200, description = "The 837P interchange", body = String, content_type = "application/edi-x12"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such claim visible to you", body = ErrorBody),
+    )
+)]
+#[get("/claims/{claim_id}/837p")]
+async fn export_837p(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = claims::x12_837p(&state, &caller, id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/edi-x12")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"claim-{id}.837p.txt\""),
+        ))
+        .body(body))
 }

@@ -3,6 +3,7 @@
 
 pub mod edits;
 pub mod scoring;
+pub mod x12;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

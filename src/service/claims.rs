@@ -410,3 +410,32 @@ pub async fn rescore(state: &AppState, s: &Session, id: i64) -> AppResult<Submis
     );
     view(state, s, sub, true).await
 }
+
+/// The X12 837P of a submission (its owner, or staff of the cohort).
+pub async fn x12_837p(state: &AppState, s: &Session, id: i64) -> AppResult<String> {
+    let sub = get(state, s, id).await?;
+    let claim: Claim = serde_json::from_value(sub.claim.clone())
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored claim {id}: {e}")))?;
+    let encounter_id = sub.encounter_id;
+    let (row, patient) = db(state, move |c| ehr::encounter(c, encounter_id)).await?;
+    let chart: crate::scenarios::Chart = serde_json::from_str(&row.chart)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("encounter {encounter_id}: {e}")))?;
+    let demo: crate::scenarios::patient::Patient = serde_json::from_str(&patient.demographics)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("patient {}: {e}", patient.id)))?;
+    let parties = crate::claims::x12::X12Parties {
+        control: u32::try_from(id).unwrap_or(u32::MAX),
+        created: sub.submitted_at,
+        patient_family: patient.family_name.clone(),
+        patient_given: patient.given_name.clone(),
+        address: demo.address,
+        city: demo.city,
+        state: demo.state,
+        zip: demo.zip,
+        member_id: demo.member_id,
+        payer: chart.payer.clone(),
+        provider_name: chart.provider.name.clone(),
+        provider_npi: chart.provider.npi.clone(),
+        claim_id: format!("PRC{id}V{}", sub.version),
+    };
+    Ok(crate::claims::x12::render_837p(&claim, &parties))
+}

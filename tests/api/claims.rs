@@ -253,3 +253,85 @@ async fn submissions_are_idempotent_immutable_versioned_and_private() {
     let (status, _) = submit(&app, &sup, enc, Some("sup-1"), &perfect).await;
     assert_eq!(status, 403);
 }
+
+/// Runs pyx12's `x12valid` on a file when `PRACTICUM_X12_VALIDATOR` names it
+/// (`.ci/run` installs it), or says the check was skipped.
+fn validate_x12(text: &str) {
+    let Ok(tool) = std::env::var("PRACTICUM_X12_VALIDATOR") else {
+        if std::env::var("PRACTICUM_REQUIRE_X12").is_ok() {
+            panic!("PRACTICUM_REQUIRE_X12 is set but PRACTICUM_X12_VALIDATOR is not");
+        }
+        eprintln!(
+            "SKIPPED: independent X12 837P validation (set PRACTICUM_X12_VALIDATOR to pyx12's x12valid; .ci/run does)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claim.837");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(tool)
+        .arg(&file)
+        .current_dir(dir.path())
+        .output()
+        .expect("run x12valid");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains(": OK") && !report.contains("ERROR") && !report.contains("Failure"),
+        "x12valid:\n{report}\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_submitted_claim_exports_as_a_valid_837p() {
+    let app = spawn_app().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let s1 = app.token("student1@demo.example").await;
+    let s2 = app.token("student2@demo.example").await;
+    let (_, page) = app.get_json("/api/v1/encounters?limit=200", &s1).await;
+    let mut checked = 0;
+    // Several encounters: different payers, diagnoses counts, modifiers.
+    for item in page["items"].as_array().unwrap().iter().step_by(9).take(8) {
+        let enc = item["encounter"]["id"].as_i64().unwrap();
+        let claim = key_claim(&app, &sup, enc).await;
+        let (status, sub) = submit(&app, &s1, enc, Some(&format!("x12-{enc}")), &claim).await;
+        assert_eq!(status, 201, "{sub}");
+        let res = app
+            .request(
+                Method::GET,
+                &format!("/api/v1/claims/{}/837p", sub["id"]),
+                &s1,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/edi-x12");
+        let text = res.text().await.unwrap();
+        assert!(text.starts_with("ISA*") && text.contains("ST*837*0001*005010X222A1"));
+        assert!(text.contains("*T*:~"), "test usage indicator");
+        for d in claim["diagnoses"].as_array().unwrap() {
+            assert!(
+                text.contains(&d.as_str().unwrap().replace('.', "")),
+                "HI without dots"
+            );
+        }
+        validate_x12(&text);
+        // Another student cannot export it.
+        let res = app
+            .request(
+                Method::GET,
+                &format!("/api/v1/claims/{}/837p", sub["id"]),
+                &s2,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}
