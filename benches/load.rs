@@ -18,6 +18,7 @@ struct Options {
     requests: usize,
     connections: usize,
     logins: usize,
+    submissions: usize,
 }
 
 fn options() -> Options {
@@ -33,6 +34,7 @@ fn options() -> Options {
         requests: get("--requests", 20_000).clamp(100, 1_000_000),
         connections: get("--connections", 64).clamp(1, 512),
         logins: get("--logins", 400).clamp(10, 10_000),
+        submissions: get("--submissions", 5_000).clamp(10, 100_000),
     }
 }
 
@@ -253,6 +255,62 @@ async fn main() {
             move |cl| {
                 cl.get(format!("{b}/fhir/r4/Encounter/{enc}/$everything"))
                     .bearer_auth(&t)
+            },
+        )
+        .await,
+    );
+    // Claims: the edits on every keystroke, and submit + score.
+    let keys = client
+        .get(format!("{base}/api/v1/encounters/{enc}/keys"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("keys")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json");
+    let k = keys[0]["key"].clone();
+    let lines: Vec<serde_json::Value> = k["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]}))
+        .collect();
+    let claim = json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines});
+    let student = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "student1@demo.example", "password": "practicum-demo"}))
+        .send()
+        .await
+        .expect("login")
+        .json::<serde_json::Value>()
+        .await
+        .expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let (b, t, c1) = (base.clone(), student.clone(), claim.clone());
+    reports.push(
+        drive("POST /api/v1/claims/check (edits)", n, c, move |cl| {
+            cl.post(format!("{b}/api/v1/claims/check"))
+                .bearer_auth(&t)
+                .json(&c1)
+        })
+        .await,
+    );
+    let (b, t, c2) = (base.clone(), student.clone(), claim.clone());
+    let counter = Arc::new(AtomicUsize::new(0));
+    reports.push(
+        drive(
+            "POST /api/v1/encounters/{id}/claims (submit + score)",
+            opts.submissions,
+            c,
+            move |cl| {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                cl.post(format!("{b}/api/v1/encounters/{enc}/claims"))
+                    .bearer_auth(&t)
+                    .header("Idempotency-Key", format!("bench-{i}"))
+                    .json(&c2)
             },
         )
         .await,
