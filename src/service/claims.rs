@@ -234,7 +234,27 @@ pub async fn submit(
     idempotency_key: Option<&str>,
     claim: Claim,
 ) -> AppResult<SubmitOutcome> {
-    let (_, cohort, _) = encounter_access(state, s, encounter_id).await?;
+    // One read for everything the submission needs, then one write: the
+    // write lock is the bottleneck, so nothing else waits around it.
+    let (cohort, keys, program) = db(state, move |c| {
+        let (e, _) = ehr::encounter(c, encounter_id)?;
+        let cohort = cohorts::find(c, e.cohort_id)?;
+        let keys = ehr::keys_of(c, encounter_id)?;
+        let program = programs::find(c, cohort.program_id)?;
+        Ok((cohort, keys, program))
+    })
+    .await
+    .map_err(|e| match e {
+        AppError::NotFound(_) => AppError::NotFound("encounter"),
+        other => other,
+    })?;
+    let cref = CohortRef {
+        id: cohort.id,
+        program_id: cohort.program_id,
+    };
+    if !s.scope.can_read_charts(cref) {
+        return Err(AppError::NotFound("encounter"));
+    }
     require_student(s)?;
     let key_header = idempotency_key
         .map(str::trim)
@@ -244,50 +264,68 @@ pub async fn submit(
     let claim = claim.normalized()?;
     let body = serde_json::to_string(&claim)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("claim serialization: {e}")))?;
-    let student = s.user.id;
-    // A retry: the first result, provided it is the same claim.
-    let k = key_header.clone();
-    if let Some(earlier) = db(state, move |c| {
-        claim_store::by_idempotency_key(c, student, &k)
-    })
-    .await?
-    {
-        if earlier.encounter_id != encounter_id || earlier.body != body {
-            return Err(AppError::Conflict {
-                message: "this Idempotency-Key was already used for a different claim".into(),
-                field: Some("Idempotency-Key".into()),
-            });
-        }
-        return Ok(SubmitOutcome::Replayed(
-            view(state, s, earlier, false).await?,
-        ));
-    }
-    let (key_version, key) = latest_key(state, encounter_id).await?;
-    let policy = policy_for(state, cohort).await?;
+    let newest = keys.last().ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("encounter {encounter_id} has no key"))
+    })?;
+    let key: AnswerKey = serde_json::from_str(&newest.body)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("key of encounter {encounter_id}: {e}")))?;
+    let policy = ScoringPolicy {
+        pass_threshold: f64::from(program.pass_threshold_pct),
+        ..ScoringPolicy::default()
+    };
     let report = assess(state, &claim, &key, &policy);
     let score = NewScore {
-        key_version,
+        key_version: newest.version,
         engine_version: scoring::ENGINE_VERSION.into(),
         total: report.total,
         passed: report.passed,
         report: serde_json::to_string(&report).unwrap_or_default(),
         scored_by: None,
     };
+    let student = s.user.id;
+    let stored_body = body.clone();
     let stored = db(state, move |c| {
-        claim_store::submit(c, encounter_id, student, &body, &key_header, &score)
+        claim_store::submit(c, encounter_id, student, &stored_body, &key_header, &score)
     })
     .await?;
     match stored {
-        Submitted::Created(sub, _) => {
+        Submitted::Created(sub, score) => {
             tracing::info!(
                 encounter_id,
                 student,
                 version = sub.version,
                 "claim submitted"
             );
-            Ok(SubmitOutcome::Created(view(state, s, sub, false).await?))
+            let visible = student_sees_feedback(Mode::Practice, true, false);
+            Ok(SubmitOutcome::Created(SubmissionView {
+                id: sub.id,
+                encounter_id: sub.encounter_id,
+                student_id: sub.student_id,
+                version: sub.version,
+                submitted_at: sub.submitted_at,
+                claim: serde_json::to_value(&claim).unwrap_or_default(),
+                feedback_visible: visible,
+                score: visible.then(|| score_view(&score)),
+                score_history: Vec::new(),
+                key: if visible {
+                    serde_json::from_str(&newest.body).ok()
+                } else {
+                    None
+                },
+            }))
         }
-        Submitted::Replayed(sub) => Ok(SubmitOutcome::Replayed(view(state, s, sub, false).await?)),
+        // A retry: the first result, provided it is the same claim.
+        Submitted::Replayed(earlier) => {
+            if earlier.encounter_id != encounter_id || earlier.body != body {
+                return Err(AppError::Conflict {
+                    message: "this Idempotency-Key was already used for a different claim".into(),
+                    field: Some("Idempotency-Key".into()),
+                });
+            }
+            Ok(SubmitOutcome::Replayed(
+                view(state, s, earlier, false).await?,
+            ))
+        }
     }
 }
 

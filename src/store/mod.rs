@@ -64,6 +64,7 @@ macro_rules! write_tx {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
             $crate::store::DbConn::Sqlite(conn) => {
+                let _writer = $crate::store::sqlite_writer();
                 conn.immediate_transaction(|$c| -> $crate::store::StoreResult<_> { $body })
             }
             $crate::store::DbConn::Pg(conn) => {
@@ -74,6 +75,17 @@ macro_rules! write_tx {
 }
 
 pub(crate) use {with_conn, write_tx};
+
+/// SQLite has one writer at a time. Queueing this process's writers on a
+/// mutex, instead of letting them spin in SQLite's busy handler (which
+/// sleeps in growing steps), keeps the tail latency of writes short; the
+/// busy timeout still covers other processes (the CLI) writing at once.
+pub fn sqlite_writer() -> std::sync::MutexGuard<'static, ()> {
+    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    WRITER
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The current time as stored: UTC without zone, truncated to microseconds so
 /// both backends round-trip it exactly.
