@@ -110,6 +110,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "password" => "Your password was changed.",
         "signed_out" => "You are signed out.",
         "generated" => "Encounters generated.",
+        "saved_draft" => "Draft saved.",
         _ => return None,
     })
 }

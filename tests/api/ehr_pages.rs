@@ -176,3 +176,110 @@ async fn a_supervisor_generates_from_the_pool_page_and_sees_keys() {
     );
     assert!(!html.contains("Key version 3"));
 }
+
+#[tokio::test]
+async fn a_student_codes_an_encounter_in_the_workspace_and_reads_the_result() {
+    let app = spawn_app().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let (_, page_json) = app.get_json("/api/v1/encounters?limit=1", &sup).await;
+    let enc = page_json["items"][0]["encounter"]["id"].as_i64().unwrap();
+    let (_, keys) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/keys"), &sup)
+        .await;
+    let key = keys[0]["key"].clone();
+    sign_in_page(&app, "student1@demo.example").await;
+    let (_, enc_page) = page(&app, &format!("/ehr/encounters/{enc}")).await;
+    assert!(enc_page.contains("Code this encounter"));
+    let path = format!("/ehr/encounters/{enc}/code");
+    let (status, ws) = page(&app, &path).await;
+    assert_eq!(status, 200);
+    assert!(ws.contains("class=\"document-body\"") && ws.contains("name=\"dx_A\""));
+    let csrf = hidden(&ws, "csrf_token");
+    let idem = hidden(&ws, "idempotency_key");
+
+    // The key as form fields.
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf_token".into(), csrf.clone()),
+        ("idempotency_key".into(), idem),
+    ];
+    for (i, d) in key["diagnoses"].as_array().unwrap().iter().enumerate() {
+        form.push((
+            format!("dx_{}", (b'A' + i as u8) as char),
+            d.as_str().unwrap().into(),
+        ));
+    }
+    for (i, l) in key["lines"].as_array().unwrap().iter().enumerate() {
+        form.push((format!("code_{i}"), l["code"].as_str().unwrap().into()));
+        let mods: Vec<&str> = l["modifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        form.push((format!("mods_{i}"), mods.join(" ")));
+        form.push((format!("units_{i}"), l["units"].to_string()));
+        let ptrs: Vec<&str> = l["pointers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        form.push((format!("ptrs_{i}"), ptrs.concat()));
+    }
+    // Check: a wrong first diagnosis shows an edit finding, stores nothing.
+    let mut wrong = form.clone();
+    wrong.iter_mut().find(|(k, _)| k == "dx_A").unwrap().1 = "S52".into();
+    wrong.push(("action".into(), "check".into()));
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("DX-HEADER"), "edit shown");
+    // Save a draft, then it is prefilled.
+    let mut save = form.clone();
+    save.push(("action".into(), "save".into()));
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&save)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("Draft saved."));
+    let (_, again) = page(&app, &path).await;
+    let first = key["diagnoses"][0].as_str().unwrap();
+    assert!(
+        again.contains(&format!("value=\"{first}\"")),
+        "draft prefilled"
+    );
+    // Submit: redirected to the result with the score and the key beside the claim.
+    let mut submit = form.clone();
+    submit.push(("action".into(), "submit".into()));
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&submit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    // A double-click resubmits the same form: the same result, no duplicate.
+    let res = app
+        .client
+        .post(app.url(&path))
+        .form(&submit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"].to_str().unwrap(), location);
+    let (status, result) = page(&app, &location).await;
+    assert_eq!(status, 200);
+    assert!(result.contains("Score: 100"), "the key scores 100");
+    assert!(result.contains("Answer key") && result.contains("Element by element"));
+}

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod coding;
 mod docs;
 mod ehr;
 mod encoder;
@@ -17,6 +18,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     docs::configure(cfg);
     encoder::configure(cfg);
     ehr::configure(cfg);
+    coding::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.
