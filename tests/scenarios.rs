@@ -492,32 +492,6 @@ fn structured_results_agree_with_the_reports() {
     assert_eq!(get("LDL"), ldl.round());
 }
 
-/// The claim a key describes.
-fn claim_of(g: &Generated) -> practicum::claims::Claim {
-    let k = &g.key;
-    practicum::claims::Claim {
-        date_of_service: k.date_of_service,
-        patient: practicum::claims::ClaimPatient {
-            sex: k.patient.sex.clone(),
-            birth_date: k.patient.birth_date,
-        },
-        diagnoses: k.diagnoses.clone(),
-        lines: k
-            .lines
-            .iter()
-            .map(|l| practicum::claims::ClaimLine {
-                code: l.code.clone(),
-                modifiers: l.modifiers.clone(),
-                units: l.units,
-                pointers: l.pointers.clone(),
-                pos: Some(l.pos.clone()),
-                date_of_service: None,
-                charge: None,
-            })
-            .collect(),
-    }
-}
-
 #[test]
 fn every_key_passes_the_claim_edits_without_error() {
     use practicum::claims::edits::{EditConfig, Severity, run};
@@ -528,7 +502,7 @@ fn every_key_passes_the_claim_edits_without_error() {
         let seeded = (1000..1100).map(|seed| s.generate(seed, window()));
         for r in s.each_combination(window(), 2000).into_iter().chain(seeded) {
             let g = r.expect("generates");
-            let claim = claim_of(&g)
+            let claim = practicum::claims::scoring::claim_of_key(&g.key)
                 .normalized()
                 .expect("the key fits the claim form");
             for f in run(&claim, codes(), &cfg) {

@@ -38,8 +38,8 @@ pub fn report(findings: Vec<Finding>) -> CheckReport {
 
 use chrono::NaiveDateTime;
 
-use super::db;
 use super::sessions::Session;
+use super::{db, not_found};
 use crate::claims::scoring::{self, ScoringPolicy};
 use crate::error::AppError;
 use crate::practicum::Invalid;
@@ -126,10 +126,7 @@ async fn encounter_access(
         Ok((e, cohort))
     })
     .await
-    .map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("encounter"),
-        other => other,
-    })?;
+    .map_err(not_found("encounter"))?;
     let cref = CohortRef {
         id: cohort.id,
         program_id: cohort.program_id,
@@ -244,10 +241,7 @@ pub async fn submit(
         Ok((cohort, keys, program))
     })
     .await
-    .map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("encounter"),
-        other => other,
-    })?;
+    .map_err(not_found("encounter"))?;
     let cref = CohortRef {
         id: cohort.id,
         program_id: cohort.program_id,
@@ -393,10 +387,7 @@ pub async fn list(
 pub async fn get(state: &AppState, s: &Session, id: i64) -> AppResult<SubmissionView> {
     let sub = db(state, move |c| claim_store::submission(c, id))
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("claim"),
-            other => other,
-        })?;
+        .map_err(not_found("claim"))?;
     let (_, _, staff) = encounter_access(state, s, sub.encounter_id)
         .await
         .map_err(|_| AppError::NotFound("claim"))?;
@@ -412,10 +403,7 @@ pub async fn get(state: &AppState, s: &Session, id: i64) -> AppResult<Submission
 pub async fn rescore(state: &AppState, s: &Session, id: i64) -> AppResult<SubmissionView> {
     let sub = db(state, move |c| claim_store::submission(c, id))
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("claim"),
-            other => other,
-        })?;
+        .map_err(not_found("claim"))?;
     let (_, cohort, staff) = encounter_access(state, s, sub.encounter_id)
         .await
         .map_err(|_| AppError::NotFound("claim"))?;

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::sessions::Session;
 use super::views::{CohortView, EnrolmentView, ProgramView, UserView};
-use super::{AppState, cpu, db};
+use super::{AppState, cpu, db, not_found};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
 use crate::practicum::Invalid;
@@ -132,13 +132,6 @@ fn refuse(visible: bool) -> AppError {
         AppError::Forbidden
     } else {
         AppError::NotFound("record")
-    }
-}
-
-fn not_found(what: &'static str) -> impl Fn(AppError) -> AppError {
-    move |e| match e {
-        AppError::NotFound(_) => AppError::NotFound(what),
-        other => other,
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::sessions::Session;
-use super::{AppState, db};
+use super::{AppState, db, not_found};
 use crate::error::{AppError, AppResult};
 use crate::practicum::Invalid;
 use crate::practicum::access::CohortRef;
@@ -544,10 +544,7 @@ pub fn store_plan(
 async fn cohort_ref(state: &AppState, id: i64) -> AppResult<CohortRef> {
     let row = db(state, move |c| cohorts::find(c, id))
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("cohort"),
-            other => other,
-        })?;
+        .map_err(not_found("cohort"))?;
     Ok(CohortRef {
         id: row.id,
         program_id: row.program_id,
@@ -814,10 +811,7 @@ pub async fn patient_chart(state: &AppState, s: &Session, id: i64) -> AppResult<
         Ok((p, e))
     })
     .await
-    .map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("patient"),
-        other => other,
-    })?;
+    .map_err(not_found("patient"))?;
     check_cohort(state, s, patient.cohort_id, "patient").await?;
     Ok(PatientChart {
         patient: PatientView::from_row(&patient),
@@ -886,10 +880,7 @@ pub async fn encounter_detail(
         Ok((e, d))
     })
     .await
-    .map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("encounter"),
-        other => other,
-    })?;
+    .map_err(not_found("encounter"))?;
     let cohort = check_cohort(state, s, row.cohort_id, "encounter").await?;
     let chart: Chart = serde_json::from_str(&row.chart).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
@@ -948,10 +939,7 @@ pub async fn document(state: &AppState, s: &Session, id: i64) -> AppResult<Docum
         Ok((d, e))
     })
     .await
-    .map_err(|e| match e {
-        AppError::NotFound(_) => AppError::NotFound("document"),
-        other => other,
-    })?;
+    .map_err(not_found("document"))?;
     check_cohort(state, s, row.cohort_id, "document").await?;
     Ok(document_view(&doc))
 }
@@ -963,10 +951,7 @@ async fn key_access(
 ) -> AppResult<(EncounterRow, PatientRow)> {
     let found = db(state, move |c| ehr::encounter(c, encounter_id))
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => AppError::NotFound("encounter"),
-            other => other,
-        })?;
+        .map_err(not_found("encounter"))?;
     let cohort = check_cohort(state, s, found.0.cohort_id, "encounter").await?;
     if !s.scope.can_supervise_charts(cohort) {
         // Students know the encounter exists; the key is simply not theirs.

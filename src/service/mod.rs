@@ -67,3 +67,11 @@ where
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
 }
+
+/// Renames a storage "not found" to the record the caller asked for.
+pub(crate) fn not_found(what: &'static str) -> impl Fn(AppError) -> AppError {
+    move |e| match e {
+        AppError::NotFound(_) => AppError::NotFound(what),
+        other => other,
+    }
+}
