@@ -255,6 +255,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             (Some(scenario), _, _) => generate(&dir, &scenario, seed.unwrap_or(1), json)?,
             (None, Some(cohort), Some(count)) => {
                 let req = practicum::scenarios::library::GenerationRequest {
+                    scenarios: Vec::new(),
                     count,
                     areas,
                     difficulties,

@@ -38,10 +38,10 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 #[post("/claims/check")]
 async fn check_claim(
     state: web::Data<AppState>,
-    _caller: Caller,
+    Caller(s): Caller,
     Body(claim): Body<Claim>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(claims::check(&state, claim)?))
+    Ok(HttpResponse::Ok().json(claims::check(&state, &s, claim).await?))
 }
 
 /// Save your working draft of the claim for an encounter (students). Any JSON
@@ -110,7 +110,7 @@ async fn get_draft(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Only students submit", body = ErrorBody),
         (status = 404, description = "No such encounter visible to you", body = ErrorBody),
-        (status = 409, description = "Idempotency-Key reused for a different claim", body = ErrorBody),
+        (status = 409, description = "Idempotency-Key reused for a different claim, or the assignment refuses it (not open, exam not started, past the deadline, no resubmission)", body = ErrorBody),
         (status = 422, description = "The claim does not fit the form", body = ErrorBody),
     )
 )]

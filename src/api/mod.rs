@@ -2,6 +2,7 @@
 //! from the handlers themselves.
 
 pub mod accounts;
+pub mod assignments;
 pub mod auth;
 pub mod claims;
 pub mod codes;
@@ -63,4 +64,5 @@ pub fn v1() -> Scope<
         .configure(codes::configure)
         .configure(ehr::configure)
         .configure(claims::configure)
+        .configure(assignments::configure)
 }

@@ -18,7 +18,9 @@ use crate::codes::procedures::{ProcProblem, Procedure, Section};
 use crate::codes::{CodeKey, CodeSets};
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -826,6 +828,33 @@ pub struct Counts {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
+}
+
+/// Applies a program's severity settings to findings: a rule may be raised,
+/// lowered or switched off (`None`).
+pub fn apply_overrides(
+    findings: Vec<Finding>,
+    overrides: &BTreeMap<String, Option<Severity>>,
+) -> Vec<Finding> {
+    if overrides.is_empty() {
+        return findings;
+    }
+    findings
+        .into_iter()
+        .filter_map(|mut f| match overrides.get(f.rule) {
+            Some(None) => None,
+            Some(Some(s)) => {
+                f.severity = *s;
+                Some(f)
+            }
+            None => Some(f),
+        })
+        .collect()
+}
+
+/// Whether a rule id is one of ours.
+pub fn is_rule(id: &str) -> bool {
+    RULES.iter().any(|r| r.0 == id)
 }
 
 /// Counts findings by severity.

@@ -3,7 +3,11 @@
 
 pub mod access;
 pub mod accounts;
+pub mod assignments;
+pub mod grading;
 pub mod programs;
+pub mod reports;
+pub mod roster;
 pub mod visibility;
 
 use std::fmt;

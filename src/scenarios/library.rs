@@ -37,6 +37,8 @@ pub struct GenerationRequest {
     pub areas: Vec<String>,
     /// Difficulty levels to draw from; empty means all.
     pub difficulties: Vec<String>,
+    /// Scenario ids to draw from; empty means all.
+    pub scenarios: Vec<String>,
     /// Seed of the whole run: the same request gives the same encounters.
     pub seed: u64,
 }
@@ -182,7 +184,18 @@ impl Library {
             .filter(|s| {
                 req.difficulties.is_empty() || req.difficulties.contains(&s.spec.difficulty)
             })
+            .filter(|s| req.scenarios.is_empty() || req.scenarios.contains(&s.spec.id))
             .collect();
+        if let Some(bad) = req
+            .scenarios
+            .iter()
+            .find(|id| !self.scenarios.iter().any(|s| &s.spec.id == *id))
+        {
+            return Err(Invalid::new(
+                "scenarios",
+                format!("no scenario {bad:?} is served"),
+            ));
+        }
         if pool.is_empty() {
             return Err(Invalid::new(
                 "areas",
@@ -227,6 +240,7 @@ mod tests {
         let lib = library();
         assert!(lib.rejected.is_empty(), "{:?}", lib.rejected);
         let req = GenerationRequest {
+            scenarios: Vec::new(),
             count: lib.all().len() as u32,
             seed: 9,
             ..Default::default()
@@ -246,6 +260,7 @@ mod tests {
         assert_eq!(seen.len(), lib.all().len());
         let other = lib
             .plan(&GenerationRequest {
+                scenarios: Vec::new(),
                 seed: 10,
                 ..req.clone()
             })
@@ -254,6 +269,7 @@ mod tests {
 
         let only = lib
             .plan(&GenerationRequest {
+                scenarios: Vec::new(),
                 count: 20,
                 areas: vec!["orthopedics".into()],
                 difficulties: vec!["foundation".into(), "intermediate".into()],
@@ -274,6 +290,7 @@ mod tests {
         assert_eq!(bad(GenerationRequest::default()), "count");
         assert_eq!(
             bad(GenerationRequest {
+                scenarios: Vec::new(),
                 count: MAX_GENERATE + 1,
                 ..Default::default()
             }),
@@ -281,6 +298,7 @@ mod tests {
         );
         assert_eq!(
             bad(GenerationRequest {
+                scenarios: Vec::new(),
                 count: 1,
                 areas: vec!["astrology".into()],
                 ..Default::default()
@@ -289,6 +307,7 @@ mod tests {
         );
         assert_eq!(
             bad(GenerationRequest {
+                scenarios: Vec::new(),
                 count: 1,
                 difficulties: vec!["easy".into()],
                 ..Default::default()

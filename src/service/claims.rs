@@ -4,6 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use super::sessions::Session;
 use crate::claims::Claim;
 use crate::claims::edits::{self, Counts, Finding};
 use crate::error::AppResult;
@@ -18,10 +19,21 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
 }
 
-/// Runs the edits on a claim (its shape is checked first).
-pub fn check(state: &AppState, claim: Claim) -> AppResult<CheckReport> {
+/// Runs the edits on a claim (its shape is checked first), with the
+/// severities of the caller's program.
+pub async fn check(state: &AppState, s: &Session, claim: Claim) -> AppResult<CheckReport> {
     let claim = claim.normalized()?;
-    Ok(report(edits::run(&claim, &state.codes, &state.edits)))
+    let program_id = s.scope.program_id;
+    let program = db(state, move |c| programs::find(c, program_id)).await?;
+    let grading = Grading::from_stored(&program.grading);
+    Ok(report(run_edits(state, &claim, &grading)))
+}
+
+fn run_edits(state: &AppState, claim: &Claim, grading: &Grading) -> Vec<Finding> {
+    edits::apply_overrides(
+        edits::run(claim, &state.codes, &state.edits),
+        &grading.severities,
+    )
 }
 
 /// A report over findings.
@@ -38,16 +50,25 @@ pub fn report(findings: Vec<Finding>) -> CheckReport {
 
 use chrono::NaiveDateTime;
 
-use super::sessions::Session;
+use super::assignments::rules_of;
+use super::{audit_entry, hours};
 use super::{db, not_found};
-use crate::claims::scoring::{self, ScoringPolicy};
+use crate::claims::scoring;
 use crate::error::AppError;
 use crate::practicum::Invalid;
 use crate::practicum::access::CohortRef;
 use crate::practicum::accounts::Role;
+use crate::practicum::assignments::Rules;
+use crate::practicum::grading::Grading;
+use crate::practicum::reports;
 use crate::practicum::visibility::{Mode, student_sees_feedback};
 use crate::scenarios::AnswerKey;
-use crate::store::claims::{self as claim_store, NewScore, ScoreRow, SubmissionRow, Submitted};
+use crate::store::assignments::{self as assignment_store, AssignmentRow, ItemRow};
+use crate::store::claims::{
+    self as claim_store, NewScore, ScoreRow, SubmissionRow, SubmitContext, Submitted,
+};
+use crate::store::programs::ProgramRow;
+use crate::store::reviews::{self as review_store, ReviewRow};
 use crate::store::{cohorts, ehr, programs};
 
 /// Largest draft kept (a draft may be incomplete, so it is stored as sent).
@@ -73,6 +94,10 @@ pub struct ScoreView {
     pub scored_at: NaiveDateTime,
     /// Re-scored by this supervisor (absent for the score at submission).
     pub scored_by: Option<i64>,
+    /// The pass mark the score was judged against.
+    pub pass_threshold: f64,
+    /// A supervisor's override replaced the computed total.
+    pub overridden: bool,
     /// Element-by-element explanation and accuracy figures.
     #[schema(value_type = Object)]
     pub report: serde_json::Value,
@@ -87,6 +112,10 @@ pub struct SubmissionView {
     /// 1 for the first submission; a resubmission is the next version.
     pub version: i32,
     pub submitted_at: NaiveDateTime,
+    /// The assignment it was submitted under, if any.
+    pub assignment_id: Option<i64>,
+    /// Submitted after the deadline (the assignment flags late work).
+    pub late: bool,
     #[schema(value_type = Object)]
     pub claim: serde_json::Value,
     /// Whether the score, explanations and key are shown to the caller.
@@ -99,6 +128,11 @@ pub struct SubmissionView {
     /// The key version scored against, when visible.
     #[schema(value_type = Option<Object>)]
     pub key: Option<serde_json::Value>,
+    /// The latest review, when visible.
+    pub review: Option<ReviewView>,
+    /// Every review, oldest first, for supervisors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<ReviewView>,
 }
 
 fn score_view(r: &ScoreRow) -> ScoreView {
@@ -109,8 +143,44 @@ fn score_view(r: &ScoreRow) -> ScoreView {
         engine_version: r.engine_version.clone(),
         scored_at: r.created_at,
         scored_by: r.scored_by,
+        pass_threshold: serde_json::from_str::<serde_json::Value>(&r.report)
+            .ok()
+            .and_then(|v| v["pass_threshold"].as_f64())
+            .unwrap_or(80.0),
+        overridden: false,
         report: serde_json::from_str(&r.report).unwrap_or_default(),
     }
+}
+
+/// A supervisor's review of a submission.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewView {
+    /// `approved`, `returned` (for correction) or `overridden`.
+    pub outcome: String,
+    pub override_total: Option<f64>,
+    pub comment: String,
+    pub reviewer_id: i64,
+    pub reviewed_at: NaiveDateTime,
+}
+
+fn review_view(r: &ReviewRow) -> ReviewView {
+    ReviewView {
+        outcome: r.outcome.clone(),
+        override_total: r.override_total,
+        comment: r.comment.clone(),
+        reviewer_id: r.reviewer_id,
+        reviewed_at: r.created_at,
+    }
+}
+
+/// The override in force: the latest override, unless a later re-score
+/// replaced it.
+fn effective_override(scores: &[ScoreRow], reviews: &[ReviewRow]) -> Option<f64> {
+    let last = reviews.iter().rev().find(|r| r.outcome == "overridden")?;
+    let rescored_after = scores
+        .last()
+        .is_some_and(|s| s.created_at > last.created_at);
+    (!rescored_after).then_some(last.override_total).flatten()
 }
 
 /// The encounter's cohort, and whether the caller supervises it; 404 when
@@ -187,32 +257,41 @@ pub async fn get_draft(state: &AppState, s: &Session, encounter_id: i64) -> AppR
     })
 }
 
-async fn latest_key(state: &AppState, encounter_id: i64) -> AppResult<(i32, AnswerKey)> {
-    let keys = db(state, move |c| ehr::keys_of(c, encounter_id)).await?;
+/// The newest key version of an encounter.
+fn newest_key(encounter_id: i64, keys: &[ehr::KeyRow]) -> AppResult<(i32, AnswerKey)> {
     let k = keys.last().ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("encounter {encounter_id} has no key"))
     })?;
-    let key: AnswerKey = serde_json::from_str(&k.body)
+    let key = serde_json::from_str(&k.body)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("key of encounter {encounter_id}: {e}")))?;
     Ok((k.version, key))
 }
 
-async fn policy_for(state: &AppState, cohort: CohortRef) -> AppResult<ScoringPolicy> {
-    let program = db(state, move |c| programs::find(c, cohort.program_id)).await?;
-    Ok(ScoringPolicy {
-        pass_threshold: f64::from(program.pass_threshold_pct),
-        ..ScoringPolicy::default()
-    })
-}
-
+/// Scores a claim under a program's settings; an exam's pass mark wins over
+/// the program's.
 fn assess(
     state: &AppState,
     claim: &Claim,
     key: &AnswerKey,
-    policy: &ScoringPolicy,
+    program: &ProgramRow,
+    exam_pass_mark: Option<i32>,
 ) -> scoring::ScoreReport {
-    let findings = edits::run(claim, &state.codes, &state.edits);
-    scoring::score(claim, key, policy, &findings)
+    let grading = Grading::from_stored(&program.grading);
+    let policy = grading.policy_with_pass(exam_pass_mark.unwrap_or(program.pass_threshold_pct));
+    let findings = run_edits(state, claim, &grading);
+    scoring::score(claim, key, &policy, &findings)
+}
+
+fn new_score(key_version: i32, report: &scoring::ScoreReport, scored_by: Option<i64>) -> NewScore {
+    NewScore {
+        key_version,
+        engine_version: scoring::ENGINE_VERSION.into(),
+        total: report.total,
+        passed: report.passed,
+        report: serde_json::to_string(report).unwrap_or_default(),
+        scored_by,
+        tally: serde_json::to_string(&reports::tally(report)).unwrap_or_default(),
+    }
 }
 
 /// What a submit returned.
@@ -221,9 +300,32 @@ pub enum SubmitOutcome {
     Replayed(SubmissionView),
 }
 
+/// The assignment a student's submission falls under, if any: their own
+/// exam first, then their practice sets. An encounter in someone else's exam
+/// is not theirs to submit.
+fn governing(
+    student: i64,
+    containing: &[(ItemRow, AssignmentRow)],
+) -> AppResult<Option<&AssignmentRow>> {
+    let mine = |i: &ItemRow| i.student_id.is_none_or(|s| s == student);
+    let own: Vec<&AssignmentRow> = containing
+        .iter()
+        .filter(|(i, _)| mine(i))
+        .map(|(_, a)| a)
+        .collect();
+    if own.is_empty() && containing.iter().any(|(_, a)| a.mode == "exam") {
+        return Err(AppError::Forbidden);
+    }
+    Ok(own
+        .iter()
+        .find(|a| a.mode == "exam")
+        .or_else(|| own.iter().max_by_key(|a| a.due_at))
+        .copied())
+}
+
 /// Submits a claim for an encounter. The `Idempotency-Key` makes a retry
 /// return the first result; a submitted claim never changes, and submitting
-/// again makes the next version.
+/// again makes the next version, where the assignment allows it.
 pub async fn submit(
     state: &AppState,
     s: &Session,
@@ -231,20 +333,42 @@ pub async fn submit(
     idempotency_key: Option<&str>,
     claim: Claim,
 ) -> AppResult<SubmitOutcome> {
+    let student = s.user.id;
     // One read for everything the submission needs, then one write: the
     // write lock is the bottleneck, so nothing else waits around it.
-    let (cohort, keys, program) = db(state, move |c| {
+    let ctx = db(state, move |c| {
         let (e, _) = ehr::encounter(c, encounter_id)?;
         let cohort = cohorts::find(c, e.cohort_id)?;
         let keys = ehr::keys_of(c, encounter_id)?;
         let program = programs::find(c, cohort.program_id)?;
-        Ok((cohort, keys, program))
+        let containing = assignment_store::containing(c, encounter_id)?;
+        let attempts = containing
+            .iter()
+            .filter(|(_, a)| a.mode == "exam")
+            .map(|(_, a)| assignment_store::attempt(c, a.id, student))
+            .collect::<Result<Vec<_>, _>>()?;
+        let earlier = claim_store::submissions(c, encounter_id, Some(student))?;
+        let returned = match earlier.first() {
+            Some(latest) => {
+                review_store::latest(c, latest.id)?.is_some_and(|r| r.outcome == "returned")
+            }
+            None => false,
+        };
+        Ok(SubmitContextRead {
+            cohort,
+            keys,
+            program,
+            containing,
+            attempts: attempts.into_iter().flatten().collect(),
+            earlier: earlier.len(),
+            returned,
+        })
     })
     .await
     .map_err(not_found("encounter"))?;
     let cref = CohortRef {
-        id: cohort.id,
-        program_id: cohort.program_id,
+        id: ctx.cohort.id,
+        program_id: ctx.cohort.program_id,
     };
     if !s.scope.can_read_charts(cref) {
         return Err(AppError::NotFound("encounter"));
@@ -258,54 +382,95 @@ pub async fn submit(
     let claim = claim.normalized()?;
     let body = serde_json::to_string(&claim)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("claim serialization: {e}")))?;
-    let newest = keys.last().ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("encounter {encounter_id} has no key"))
-    })?;
-    let key: AnswerKey = serde_json::from_str(&newest.body)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("key of encounter {encounter_id}: {e}")))?;
-    let policy = ScoringPolicy {
-        pass_threshold: f64::from(program.pass_threshold_pct),
-        ..ScoringPolicy::default()
-    };
-    let report = assess(state, &claim, &key, &policy);
-    let score = NewScore {
-        key_version: newest.version,
-        engine_version: scoring::ENGINE_VERSION.into(),
-        total: report.total,
-        passed: report.passed,
-        report: serde_json::to_string(&report).unwrap_or_default(),
-        scored_by: None,
-    };
-    let student = s.user.id;
+
+    // A retry of a submission that went through is answered before any
+    // deadline check: the student already has their result.
+    let now = crate::store::now();
+    let assignment = governing(student, &ctx.containing)?;
+    let mut context = SubmitContext::default();
+    let mut exam_pass_mark = None;
+    if let Some(a) = assignment {
+        let rules = rules_of(a);
+        let deadline = ctx
+            .attempts
+            .iter()
+            .find(|t| t.assignment_id == a.id)
+            .map(|t| t.deadline_at);
+        match rules.check_submission(now, deadline, ctx.earlier, ctx.returned) {
+            Ok(late) => {
+                context = SubmitContext {
+                    assignment_id: Some(a.id),
+                    late,
+                };
+            }
+            Err(refusal) => {
+                let student_key = key_header.clone();
+                let replay = db(state, move |c| {
+                    claim_store::by_idempotency_key(c, student, &student_key)
+                })
+                .await?;
+                if replay.is_none() {
+                    return Err(AppError::Conflict {
+                        message: refusal.message(),
+                        field: Some("assignment".into()),
+                    });
+                }
+            }
+        }
+        if rules.mode == Mode::Exam {
+            exam_pass_mark = Some(a.pass_mark_pct);
+        }
+    }
+    let (key_version, key) = newest_key(encounter_id, &ctx.keys)?;
+    let report = assess(state, &claim, &key, &ctx.program, exam_pass_mark);
+    let score = new_score(key_version, &report, None);
     let stored_body = body.clone();
     let stored = db(state, move |c| {
-        claim_store::submit(c, encounter_id, student, &stored_body, &key_header, &score)
+        claim_store::submit(
+            c,
+            encounter_id,
+            student,
+            &stored_body,
+            &key_header,
+            context,
+            &score,
+        )
     })
     .await?;
+    let rules: Vec<Rules> = ctx.containing.iter().map(|(_, a)| rules_of(a)).collect();
+    let released = student_sees_feedback(rules.iter(), now);
     match stored {
         Submitted::Created(sub, score) => {
             tracing::info!(
                 encounter_id,
                 student,
                 version = sub.version,
+                late = sub.late,
                 "claim submitted"
             );
-            let visible = student_sees_feedback(Mode::Practice, true, false);
+            hours::close_session(state, &ctx.program, &sub, &score).await?;
+            let visible = released;
             Ok(SubmitOutcome::Created(SubmissionView {
                 id: sub.id,
                 encounter_id: sub.encounter_id,
                 student_id: sub.student_id,
                 version: sub.version,
                 submitted_at: sub.submitted_at,
+                assignment_id: sub.assignment_id,
+                late: sub.late,
                 claim: serde_json::to_value(&claim).unwrap_or_default(),
                 feedback_visible: visible,
                 score: visible.then(|| score_view(&score)),
                 score_history: Vec::new(),
                 key: if visible {
-                    serde_json::from_str(&newest.body).ok()
+                    ctx.keys
+                        .last()
+                        .and_then(|k| serde_json::from_str(&k.body).ok())
                 } else {
                     None
                 },
+                review: None,
+                reviews: Vec::new(),
             }))
         }
         // A retry: the first result, provided it is the same claim.
@@ -316,24 +481,48 @@ pub async fn submit(
                     field: Some("Idempotency-Key".into()),
                 });
             }
-            Ok(SubmitOutcome::Replayed(
-                view(state, s, earlier, false).await?,
-            ))
+            Ok(SubmitOutcome::Replayed(view(state, earlier, false).await?))
         }
     }
 }
 
+/// What submit reads in its one read transaction.
+struct SubmitContextRead {
+    cohort: cohorts::CohortRow,
+    keys: Vec<ehr::KeyRow>,
+    program: ProgramRow,
+    containing: Vec<(ItemRow, AssignmentRow)>,
+    attempts: Vec<assignment_store::AttemptRow>,
+    earlier: usize,
+    returned: bool,
+}
+
+/// Whether students see feedback on an encounter now (every exam that holds
+/// it has closed).
+pub(crate) async fn released(state: &AppState, encounter_id: i64) -> AppResult<bool> {
+    let containing = db(state, move |c| {
+        assignment_store::containing(c, encounter_id)
+    })
+    .await?;
+    let rules: Vec<Rules> = containing.iter().map(|(_, a)| rules_of(a)).collect();
+    Ok(student_sees_feedback(rules.iter(), crate::store::now()))
+}
+
 /// A submission as the caller may see it.
-async fn view(
+pub(crate) async fn view(
     state: &AppState,
-    s: &Session,
     sub: SubmissionRow,
     staff: bool,
 ) -> AppResult<SubmissionView> {
     let id = sub.id;
-    let scores = db(state, move |c| claim_store::scores(c, id)).await?;
-    // Every encounter is practice mode until assignments say otherwise.
-    let visible = staff || student_sees_feedback(Mode::Practice, true, false);
+    let (scores, reviews) = db(state, move |c| {
+        Ok((
+            claim_store::scores(c, id)?,
+            review_store::of_submission(c, id)?,
+        ))
+    })
+    .await?;
+    let visible = staff || released(state, sub.encounter_id).await?;
     let latest = scores.last().map(score_view);
     let key = match (&latest, visible) {
         (Some(sc), true) => {
@@ -345,22 +534,44 @@ async fn view(
         }
         _ => None,
     };
-    let _ = s;
+    let review_views: Vec<ReviewView> = reviews.iter().map(review_view).collect();
+    // A student sees the outcome of review (and a returned claim's comment)
+    // once feedback is released; an override replaces the score they see.
+    let review = if visible {
+        review_views.last().cloned()
+    } else {
+        None
+    };
+    let score = match (visible, latest) {
+        (true, Some(mut sc)) => {
+            if let Some(total) = effective_override(&scores, &reviews) {
+                sc.total = total;
+                sc.passed = total >= sc.pass_threshold;
+                sc.overridden = true;
+            }
+            Some(sc)
+        }
+        _ => None,
+    };
     Ok(SubmissionView {
         id: sub.id,
         encounter_id: sub.encounter_id,
         student_id: sub.student_id,
         version: sub.version,
         submitted_at: sub.submitted_at,
+        assignment_id: sub.assignment_id,
+        late: sub.late,
         claim: serde_json::from_str(&sub.body).unwrap_or_default(),
         feedback_visible: visible,
-        score: if visible { latest } else { None },
+        score,
         score_history: if staff {
             scores.iter().map(score_view).collect()
         } else {
             Vec::new()
         },
         key,
+        review,
+        reviews: if staff { review_views } else { Vec::new() },
     })
 }
 
@@ -378,13 +589,23 @@ pub async fn list(
     .await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(view(state, s, r, staff).await?);
+        out.push(view(state, r, staff).await?);
     }
     Ok(out)
 }
 
 /// One submission: the student's own, or any in a cohort the caller supervises.
 pub async fn get(state: &AppState, s: &Session, id: i64) -> AppResult<SubmissionView> {
+    let (sub, staff) = submission_access(state, s, id).await?;
+    view(state, sub, staff).await
+}
+
+/// A submission the caller may see, and whether they supervise it.
+pub(crate) async fn submission_access(
+    state: &AppState,
+    s: &Session,
+    id: i64,
+) -> AppResult<(SubmissionRow, bool)> {
     let sub = db(state, move |c| claim_store::submission(c, id))
         .await
         .map_err(not_found("claim"))?;
@@ -395,46 +616,56 @@ pub async fn get(state: &AppState, s: &Session, id: i64) -> AppResult<Submission
         // Another student's claim does not exist as far as this caller knows.
         return Err(AppError::NotFound("claim"));
     }
-    view(state, s, sub, staff).await
+    Ok((sub, staff))
 }
 
 /// Scores a submission again against the encounter's newest key version;
 /// earlier scores are kept (supervisors and program admins).
 pub async fn rescore(state: &AppState, s: &Session, id: i64) -> AppResult<SubmissionView> {
-    let sub = db(state, move |c| claim_store::submission(c, id))
-        .await
-        .map_err(not_found("claim"))?;
-    let (_, cohort, staff) = encounter_access(state, s, sub.encounter_id)
-        .await
-        .map_err(|_| AppError::NotFound("claim"))?;
+    let (sub, staff) = submission_access(state, s, id).await?;
     if !staff {
-        return Err(if sub.student_id == s.user.id {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("claim")
-        });
+        return Err(AppError::Forbidden);
     }
+    let encounter_id = sub.encounter_id;
+    let (keys, program, exam_mark) = db(state, move |c| {
+        let (e, _) = ehr::encounter(c, encounter_id)?;
+        let cohort = cohorts::find(c, e.cohort_id)?;
+        let exam_mark = match sub.assignment_id {
+            Some(a) => {
+                let a = assignment_store::find(c, a)?;
+                (a.mode == "exam").then_some(a.pass_mark_pct)
+            }
+            None => None,
+        };
+        Ok((
+            ehr::keys_of(c, encounter_id)?,
+            programs::find(c, cohort.program_id)?,
+            exam_mark,
+        ))
+    })
+    .await?;
     let claim: Claim = serde_json::from_str(&sub.body)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored claim {id}: {e}")))?;
-    let (key_version, key) = latest_key(state, sub.encounter_id).await?;
-    let policy = policy_for(state, cohort).await?;
-    let report = assess(state, &claim, &key, &policy);
-    let score = NewScore {
-        key_version,
-        engine_version: scoring::ENGINE_VERSION.into(),
-        total: report.total,
-        passed: report.passed,
-        report: serde_json::to_string(&report).unwrap_or_default(),
-        scored_by: Some(s.user.id),
-    };
-    db(state, move |c| claim_store::add_score(c, id, &score)).await?;
+    let (key_version, key) = newest_key(encounter_id, &keys)?;
+    let report = assess(state, &claim, &key, &program, exam_mark);
+    let score = new_score(key_version, &report, Some(s.user.id));
+    let audit = audit_entry(
+        s,
+        Some(program.id),
+        "claim.rescore",
+        "claim",
+        Some(id),
+        None,
+        Some(serde_json::json!({"key_version": key_version, "total": report.total})),
+    );
+    db(state, move |c| claim_store::add_score(c, id, &score, audit)).await?;
     tracing::info!(
         submission = id,
         key_version,
         by = s.user.id,
         "claim re-scored"
     );
-    view(state, s, sub, true).await
+    view(state, sub, true).await
 }
 
 /// The X12 837P of a submission (its owner, or staff of the cohort).

@@ -127,6 +127,7 @@ pub fn seed_encounters(
         return Ok(0);
     }
     let req = GenerationRequest {
+        scenarios: Vec::new(),
         count: library.all().len() as u32 * DEMO_ENCOUNTERS_PER_SCENARIO,
         seed: DEMO_GENERATION_SEED,
         ..Default::default()

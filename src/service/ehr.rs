@@ -535,13 +535,14 @@ pub fn store_plan(
             .collect();
         let outcome = ehr::insert_batch(conn, run, &rows)?;
         total.created.extend(outcome.created);
+        total.all.extend(outcome.all);
         total.skipped += outcome.skipped + (chunk.len() - rows.len());
         progress(chunk.len());
     }
     Ok(total)
 }
 
-async fn cohort_ref(state: &AppState, id: i64) -> AppResult<CohortRef> {
+pub(crate) async fn cohort_ref(state: &AppState, id: i64) -> AppResult<CohortRef> {
     let row = db(state, move |c| cohorts::find(c, id))
         .await
         .map_err(not_found("cohort"))?;
@@ -583,6 +584,7 @@ pub async fn generate(
         None => rand::random::<u64>() >> 1,
     };
     let req = GenerationRequest {
+        scenarios: Vec::new(),
         count: input.count,
         areas: input.areas,
         difficulties: input.difficulties,

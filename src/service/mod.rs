@@ -2,11 +2,13 @@
 //! authorizes the caller, validates input with the domain rules, and runs the
 //! storage calls on the blocking pool.
 
+pub mod assignments;
 pub mod claims;
 pub mod codesets;
 pub mod demo;
 pub mod directory;
 pub mod ehr;
+pub mod hours;
 pub mod sessions;
 pub mod views;
 
@@ -73,5 +75,27 @@ pub(crate) fn not_found(what: &'static str) -> impl Fn(AppError) -> AppError {
     move |e| match e {
         AppError::NotFound(_) => AppError::NotFound(what),
         other => other,
+    }
+}
+
+/// An audit entry for an action by the session's user.
+pub(crate) fn audit_entry(
+    s: &sessions::Session,
+    program_id: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> crate::store::audit::NewAudit {
+    crate::store::audit::NewAudit {
+        at: crate::store::now(),
+        actor_id: Some(s.user.id),
+        program_id,
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id,
+        before: before.map(|v| v.to_string()),
+        after: after.map(|v| v.to_string()),
     }
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit::{NewAudit, record_audit};
 use super::schema::{claim_drafts, claim_scores, claim_submissions};
 use super::{DbConn, StoreResult, now, with_conn, write_tx};
 
@@ -28,6 +29,10 @@ pub struct SubmissionRow {
     pub body: String,
     pub idempotency_key: String,
     pub submitted_at: NaiveDateTime,
+    /// The assignment it was submitted under, if any.
+    pub assignment_id: Option<i64>,
+    /// Submitted after the deadline of an assignment that flags late work.
+    pub late: bool,
 }
 
 /// A stored score.
@@ -43,6 +48,8 @@ pub struct ScoreRow {
     pub report: String,
     pub scored_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Accuracy counts for reports (JSON `Tally`).
+    pub tally: String,
 }
 
 /// A score to store.
@@ -54,6 +61,7 @@ pub struct NewScore {
     pub passed: bool,
     pub report: String,
     pub scored_by: Option<i64>,
+    pub tally: String,
 }
 
 /// Inserts a score row; a macro so the one body compiles for both backends
@@ -70,6 +78,7 @@ macro_rules! insert_score {
                 claim_scores::report.eq(&$s.report),
                 claim_scores::scored_by.eq($s.scored_by),
                 claim_scores::created_at.eq($at),
+                claim_scores::tally.eq(&$s.tally),
             ))
             .returning(ScoreRow::as_returning())
             .get_result($c)
@@ -146,6 +155,13 @@ pub enum Submitted {
     Replayed(SubmissionRow),
 }
 
+/// Where a submission was made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubmitContext {
+    pub assignment_id: Option<i64>,
+    pub late: bool,
+}
+
 /// Stores a submission and its first score in one transaction, as the next
 /// version for the student and encounter. A retried key returns the first
 /// submission and stores nothing.
@@ -155,6 +171,7 @@ pub fn submit(
     student_id: i64,
     body: &str,
     idempotency_key: &str,
+    context: SubmitContext,
     score: &NewScore,
 ) -> StoreResult<Submitted> {
     let at = now();
@@ -181,6 +198,8 @@ pub fn submit(
                 claim_submissions::body.eq(body),
                 claim_submissions::idempotency_key.eq(idempotency_key),
                 claim_submissions::submitted_at.eq(at),
+                claim_submissions::assignment_id.eq(context.assignment_id),
+                claim_submissions::late.eq(context.late),
             ))
             .returning(SubmissionRow::as_returning())
             .get_result(c)?;
@@ -224,8 +243,17 @@ pub fn scores(conn: &mut DbConn, submission_id: i64) -> StoreResult<Vec<ScoreRow
         .load(c))?)
 }
 
-/// Adds a score (re-scoring keeps the earlier ones).
-pub fn add_score(conn: &mut DbConn, submission_id: i64, s: &NewScore) -> StoreResult<ScoreRow> {
+/// Adds a score (re-scoring keeps the earlier ones), with its audit entry.
+pub fn add_score(
+    conn: &mut DbConn,
+    submission_id: i64,
+    s: &NewScore,
+    audit: NewAudit,
+) -> StoreResult<ScoreRow> {
     let at = now();
-    write_tx!(conn, c => Ok(insert_score!(c, submission_id, s, at)?))
+    write_tx!(conn, c => {
+        let row = insert_score!(c, submission_id, s, at)?;
+        record_audit!(c, &NewAudit { at, ..audit.clone() })?;
+        Ok(row)
+    })
 }

@@ -89,6 +89,9 @@ pub struct KeyRow {
     pub note: String,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Set when a supervisor approved (and so locked) this version.
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<NaiveDateTime>,
 }
 
 /// A patient to store.
@@ -155,6 +158,9 @@ pub struct BatchOutcome {
     pub created: Vec<i64>,
     /// Encounters already in the cohort (same scenario, version and seed).
     pub skipped: usize,
+    /// Every stored encounter of the batch, created or already there, in
+    /// plan order.
+    pub all: Vec<i64>,
 }
 
 /// Opens a generation run.
@@ -189,15 +195,17 @@ pub fn insert_batch(
         let mut outcome = BatchOutcome::default();
         for item in batch {
             let e = &item.encounter;
-            let exists: i64 = encounters::table
+            let existing: Option<i64> = encounters::table
                 .filter(encounters::cohort_id.eq(run.cohort_id))
                 .filter(encounters::scenario_id.eq(&e.scenario_id))
                 .filter(encounters::scenario_version.eq(e.scenario_version))
                 .filter(encounters::seed.eq(e.seed))
-                .count()
-                .get_result(c)?;
-            if exists > 0 {
+                .select(encounters::id)
+                .first(c)
+                .optional()?;
+            if let Some(id) = existing {
                 outcome.skipped += 1;
+                outcome.all.push(id);
                 continue;
             }
             let patient_id: i64 = diesel::insert_into(patients::table)
@@ -245,6 +253,7 @@ pub fn insert_batch(
                 ))
                 .execute(c)?;
             outcome.created.push(encounter_id);
+            outcome.all.push(encounter_id);
         }
         diesel::update(generation_runs::table.find(run.id))
             .set(generation_runs::created.eq(generation_runs::created + outcome.created.len() as i32))

@@ -2,12 +2,15 @@
 //! database URL. Functions here are blocking; callers run them on a blocking
 //! thread pool, never on the async workers.
 
+pub mod assignments;
+pub mod audit;
 pub mod claims;
 pub mod codesets;
 pub mod cohorts;
 mod conn;
 pub mod ehr;
 pub mod programs;
+pub mod reviews;
 pub mod schema;
 pub mod tokens;
 pub mod users;

@@ -16,6 +16,8 @@ pub struct ProgramRow {
     pub pass_threshold_pct: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Scoring policy, edit severities and hours rules (JSON `Grading`).
+    pub grading: String,
 }
 
 /// Fields of a program to write.

@@ -9,6 +9,7 @@ diesel::table! {
         pass_threshold_pct -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        grading -> Text,
     }
 }
 
@@ -86,6 +87,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     claim_drafts,
     claim_submissions,
     claim_scores,
+    assignments,
+    assignment_items,
+    assignment_attempts,
+    claim_reviews,
+    coding_sessions,
+    hour_entries,
+    hour_signoffs,
+    audit_log,
 );
 
 diesel::table! {
@@ -107,6 +116,8 @@ diesel::table! {
         body -> Text,
         idempotency_key -> Text,
         submitted_at -> Timestamp,
+        assignment_id -> Nullable<BigInt>,
+        late -> Bool,
     }
 }
 
@@ -121,6 +132,7 @@ diesel::table! {
         report -> Text,
         scored_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        tally -> Text,
     }
 }
 
@@ -196,6 +208,8 @@ diesel::table! {
         note -> Text,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
     }
 }
 
@@ -216,3 +230,123 @@ diesel::table! {
         imported_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    assignments (id) {
+        id -> BigInt,
+        cohort_id -> BigInt,
+        title -> Text,
+        instructions -> Text,
+        mode -> Text,
+        opens_at -> Timestamp,
+        due_at -> Timestamp,
+        time_limit_minutes -> Nullable<Integer>,
+        late_policy -> Text,
+        resubmission -> Bool,
+        shared_set -> Bool,
+        selection -> Text,
+        seed -> BigInt,
+        pass_mark_pct -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignment_items (id) {
+        id -> BigInt,
+        assignment_id -> BigInt,
+        student_id -> Nullable<BigInt>,
+        encounter_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    assignment_attempts (id) {
+        id -> BigInt,
+        assignment_id -> BigInt,
+        student_id -> BigInt,
+        started_at -> Timestamp,
+        deadline_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_reviews (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        reviewer_id -> BigInt,
+        outcome -> Text,
+        override_total -> Nullable<Double>,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coding_sessions (id) {
+        id -> BigInt,
+        encounter_id -> BigInt,
+        student_id -> BigInt,
+        opened_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        active_seconds -> Integer,
+        beats -> Integer,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    hour_entries (id) {
+        id -> BigInt,
+        student_id -> BigInt,
+        cohort_id -> BigInt,
+        kind -> Text,
+        work_date -> Date,
+        activity -> Text,
+        minutes -> Integer,
+        reason -> Text,
+        encounter_id -> Nullable<BigInt>,
+        submission_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hour_signoffs (id) {
+        id -> BigInt,
+        student_id -> BigInt,
+        cohort_id -> BigInt,
+        period_start -> Date,
+        period_end -> Date,
+        supervisor_id -> BigInt,
+        attestation -> Text,
+        approved_minutes -> Integer,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        program_id -> Nullable<BigInt>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(assignment_items -> assignments (assignment_id));
+diesel::joinable!(assignment_items -> encounters (encounter_id));
+diesel::joinable!(claim_reviews -> claim_submissions (submission_id));
+diesel::joinable!(claim_submissions -> encounters (encounter_id));

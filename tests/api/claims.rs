@@ -83,7 +83,11 @@ async fn the_check_endpoint_reports_findings_with_rule_severity_and_target() {
 }
 
 /// The claim an encounter's newest key describes, read as the supervisor.
-async fn key_claim(app: &crate::common::TestApp, sup: &str, enc_id: i64) -> serde_json::Value {
+pub(crate) async fn key_claim(
+    app: &crate::common::TestApp,
+    sup: &str,
+    enc_id: i64,
+) -> serde_json::Value {
     let (_, keys) = app
         .get_json(&format!("/api/v1/encounters/{enc_id}/keys"), sup)
         .await;
@@ -97,7 +101,7 @@ async fn key_claim(app: &crate::common::TestApp, sup: &str, enc_id: i64) -> serd
     json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines})
 }
 
-async fn submit(
+pub(crate) async fn submit(
     app: &crate::common::TestApp,
     token: &str,
     enc_id: i64,

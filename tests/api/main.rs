@@ -5,6 +5,7 @@
 mod common;
 
 mod access;
+mod assignments;
 mod auth;
 mod claims;
 mod codes;

@@ -316,7 +316,7 @@ async fn act(
                 }
             }
         }
-        (_, Ok(c)) => match claims::check(&state, c) {
+        (_, Ok(c)) => match claims::check(&state, &s, c).await {
             Ok(report) => {
                 render(
                     &state,

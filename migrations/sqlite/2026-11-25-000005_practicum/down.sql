@@ -1,0 +1,15 @@
+DROP TABLE audit_log;
+DROP TABLE hour_signoffs;
+DROP TABLE hour_entries;
+DROP TABLE coding_sessions;
+DROP TABLE claim_reviews;
+ALTER TABLE answer_keys DROP COLUMN approved_at;
+ALTER TABLE answer_keys DROP COLUMN approved_by;
+ALTER TABLE claim_scores DROP COLUMN tally;
+DROP INDEX claim_submissions_student_idx;
+ALTER TABLE claim_submissions DROP COLUMN late;
+ALTER TABLE claim_submissions DROP COLUMN assignment_id;
+DROP TABLE assignment_attempts;
+DROP TABLE assignment_items;
+DROP TABLE assignments;
+ALTER TABLE programs DROP COLUMN grading;
