@@ -10,6 +10,7 @@ pub mod ehr;
 pub mod extract;
 pub mod fhir;
 pub mod health;
+pub mod hours;
 pub mod programs;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -65,4 +66,5 @@ pub fn v1() -> Scope<
         .configure(ehr::configure)
         .configure(claims::configure)
         .configure(assignments::configure)
+        .configure(hours::configure)
 }

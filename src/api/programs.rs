@@ -1,14 +1,17 @@
 //! Programs, cohorts and enrolments.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Query};
 use crate::error::{AppResult, ErrorBody};
+use crate::practicum::grading::Grading;
 use crate::service::AppState;
+use crate::service::audit::{self, AuditPage, AuditQuery};
 use crate::service::directory::{
     self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch,
 };
+use crate::service::grading;
 use crate::service::views::{CohortView, EnrolmentView, ProgramView};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
@@ -22,7 +25,85 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(update_cohort)
         .service(list_enrolments)
         .service(create_enrolment)
-        .service(delete_enrolment);
+        .service(delete_enrolment)
+        .service(get_grading)
+        .service(put_grading)
+        .service(audit_log);
+}
+
+/// The program's audit log of grading, key, hours and account actions: who,
+/// what, when, before and after; newest first (its program admins).
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id"), AuditQuery),
+    responses(
+        (status = 200, description = "Entries", body = AuditPage),
+        (status = 400, description = "Bad query parameter (named)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin of this program", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+        (status = 422, description = "Bad paging", body = ErrorBody),
+    )
+)]
+#[get("/programs/{program_id}/audit")]
+async fn audit_log(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Query(query): Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(audit::list(&state, &caller, id.into_inner(), query).await?))
+}
+
+/// The program's grading settings: scoring policy (weights, near-miss
+/// credit, penalties), edit severities, and the hours auto-approval rule
+/// (its staff; students may not read them).
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    responses(
+        (status = 200, description = "Settings", body = Grading),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students may not read them", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+    )
+)]
+#[get("/programs/{program_id}/grading")]
+async fn get_grading(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(grading::get(&state, &caller, id.into_inner()).await?))
+}
+
+/// Replace the program's grading settings (its program admins). Every field
+/// has a default; `{}` restores the shipped behaviour. New scores use them;
+/// earlier scores stay until re-scored.
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("program_id" = i64, Path, description = "Program id")),
+    request_body = Grading,
+    responses(
+        (status = 200, description = "Saved", body = Grading),
+        (status = 400, description = "Malformed body or unknown field", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin of this program", body = ErrorBody),
+        (status = 404, description = "No such program visible to you", body = ErrorBody),
+        (status = 422, description = "A value is out of range (named)", body = ErrorBody),
+    )
+)]
+#[put("/programs/{program_id}/grading")]
+async fn put_grading(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Body(input): Body<Grading>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(grading::put(&state, &caller, id.into_inner(), input).await?))
 }
 
 /// Programs you administer, or your own program.

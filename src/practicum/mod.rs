@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod assignments;
 pub mod grading;
+pub mod hours;
 pub mod programs;
 pub mod reports;
 pub mod roster;

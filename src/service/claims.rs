@@ -185,7 +185,7 @@ fn effective_override(scores: &[ScoreRow], reviews: &[ReviewRow]) -> Option<f64>
 
 /// The encounter's cohort, and whether the caller supervises it; 404 when
 /// the caller may not read the chart at all.
-async fn encounter_access(
+pub(crate) async fn encounter_access(
     state: &AppState,
     s: &Session,
     encounter_id: i64,
@@ -337,8 +337,8 @@ pub async fn submit(
     // One read for everything the submission needs, then one write: the
     // write lock is the bottleneck, so nothing else waits around it.
     let ctx = db(state, move |c| {
-        let (e, _) = ehr::encounter(c, encounter_id)?;
-        let cohort = cohorts::find(c, e.cohort_id)?;
+        let (encounter, _) = ehr::encounter(c, encounter_id)?;
+        let cohort = cohorts::find(c, encounter.cohort_id)?;
         let keys = ehr::keys_of(c, encounter_id)?;
         let program = programs::find(c, cohort.program_id)?;
         let containing = assignment_store::containing(c, encounter_id)?;
@@ -355,6 +355,7 @@ pub async fn submit(
             None => false,
         };
         Ok(SubmitContextRead {
+            encounter,
             cohort,
             keys,
             program,
@@ -448,7 +449,7 @@ pub async fn submit(
                 late = sub.late,
                 "claim submitted"
             );
-            hours::close_session(state, &ctx.program, &sub, &score).await?;
+            hours::close_session(state, &ctx.program, &ctx.encounter, &sub, &score).await?;
             let visible = released;
             Ok(SubmitOutcome::Created(SubmissionView {
                 id: sub.id,
@@ -488,6 +489,7 @@ pub async fn submit(
 
 /// What submit reads in its one read transaction.
 struct SubmitContextRead {
+    encounter: ehr::EncounterRow,
     cohort: cohorts::CohortRow,
     keys: Vec<ehr::KeyRow>,
     program: ProgramRow,

@@ -3,11 +3,13 @@
 //! storage calls on the blocking pool.
 
 pub mod assignments;
+pub mod audit;
 pub mod claims;
 pub mod codesets;
 pub mod demo;
 pub mod directory;
 pub mod ehr;
+pub mod grading;
 pub mod hours;
 pub mod sessions;
 pub mod views;

@@ -9,6 +9,7 @@ pub mod codesets;
 pub mod cohorts;
 mod conn;
 pub mod ehr;
+pub mod hours;
 pub mod programs;
 pub mod reviews;
 pub mod schema;

@@ -88,3 +88,22 @@ pub fn list(conn: &mut DbConn, ids: &[i64]) -> StoreResult<Vec<ProgramRow>> {
 pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
     Ok(with_conn!(conn, c => programs::table.count().get_result(c))?)
 }
+
+/// Replaces a program's grading settings, keeping the previous value in the
+/// audit entry.
+pub fn set_grading(
+    conn: &mut DbConn,
+    id: i64,
+    json: &str,
+    audit: super::audit::NewAudit,
+) -> StoreResult<()> {
+    let at = now();
+    write_tx!(conn, c => {
+        let before: String = programs::table.find(id).select(programs::grading).first(c)?;
+        diesel::update(programs::table.find(id))
+            .set((programs::grading.eq(json), programs::updated_at.eq(at)))
+            .execute(c)?;
+        super::audit::record_audit!(c, &super::audit::NewAudit { before: Some(before), ..audit })?;
+        Ok(())
+    })
+}

@@ -18,7 +18,8 @@ pub use session::PageSession;
 /// Registers the page routes and static assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/app.css", web::get().to(stylesheet))
-        .route("/static/encoder.js", web::get().to(encoder_script));
+        .route("/static/encoder.js", web::get().to(encoder_script))
+        .route("/static/coding.js", web::get().to(coding_script));
     pages::configure(cfg);
 }
 
@@ -34,6 +35,13 @@ async fn encoder_script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(include_str!("static/encoder.js"))
+}
+
+async fn coding_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("static/coding.js"))
 }
 
 /// The frame every page shares: the user, navigation, CSRF token, notice.
@@ -67,8 +75,15 @@ impl Chrome {
                 ("/encoder", "Encoder"),
                 ("/account", "My account"),
             ],
-            Role::Supervisor | Role::Student => &[
+            Role::Supervisor => &[
                 ("/dashboard", "Dashboard"),
+                ("/ehr", "Patients"),
+                ("/encoder", "Encoder"),
+                ("/account", "My account"),
+            ],
+            Role::Student => &[
+                ("/dashboard", "Dashboard"),
+                ("/worklist", "Worklist"),
                 ("/ehr", "Patients"),
                 ("/encoder", "Encoder"),
                 ("/account", "My account"),
@@ -104,6 +119,7 @@ impl Chrome {
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "created" => "Created.",
+        "exam_started" => "Your exam clock has started.",
         "saved" => "Changes saved.",
         "enrolled" => "Enrolled.",
         "removed" => "Enrolment removed.",

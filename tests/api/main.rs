@@ -14,5 +14,6 @@ mod ehr;
 mod ehr_pages;
 mod errors;
 mod fhir;
+mod hours;
 mod ops;
 mod pages;

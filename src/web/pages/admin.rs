@@ -474,11 +474,7 @@ async fn enrol(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
+use super::CsrfForm;
 
 async fn unenrol(
     state: web::Data<AppState>,

@@ -178,11 +178,7 @@ async fn login_submit(
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
+use super::CsrfForm;
 
 async fn logout(
     state: web::Data<AppState>,

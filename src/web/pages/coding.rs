@@ -225,17 +225,11 @@ async fn workspace(
     if s.scope.role != crate::practicum::accounts::Role::Student {
         return Err(AppError::Forbidden.into());
     }
-    render(
-        &state,
-        &s,
-        path.into_inner(),
-        None,
-        None,
-        None,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let id = path.into_inner();
+    // Opening the workspace starts the clock on time on task.
+    crate::service::ehr::encounter_detail(&state, &s, id).await?;
+    crate::service::hours::open_for_coding(&state, &s, id).await?;
+    render(&state, &s, id, None, None, None, None, StatusCode::OK).await
 }
 
 async fn act(

@@ -1,6 +1,7 @@
 //! Page handlers, one module per area.
 
 mod admin;
+mod assignments;
 mod auth;
 mod coding;
 mod docs;
@@ -19,10 +20,18 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     encoder::configure(cfg);
     ehr::configure(cfg);
     coding::configure(cfg);
+    assignments::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.
 #[derive(Debug, Default, Deserialize)]
 struct NoticeQuery {
     notice: Option<String>,
+}
+
+/// A form that carries nothing but its CSRF token (buttons that act).
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
 }
