@@ -21,6 +21,8 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(get_encounter)
         .service(get_document)
         .service(list_keys)
+        .service(approve_key)
+        .service(unlock_key)
         .service(add_key)
         .service(generate)
         .service(list_runs);
@@ -240,4 +242,57 @@ async fn list_runs(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(ehr::runs(&state, &caller, id.into_inner()).await?))
+}
+
+/// Approve and lock the newest key version (supervisors of the cohort):
+/// edits are refused until it is unlocked. Audited.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(
+        ("encounter_id" = i64, Path, description = "Encounter id"),
+        ("version" = i32, Path, description = "Key version (the newest)"),
+    ),
+    responses(
+        (status = 200, description = "Locked", body = KeyVersionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students never see keys", body = ErrorBody),
+        (status = 404, description = "No such encounter or version", body = ErrorBody),
+        (status = 409, description = "Not the newest version", body = ErrorBody),
+    )
+)]
+#[post("/encounters/{encounter_id}/keys/{version}/approve")]
+async fn approve_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i32)>,
+) -> AppResult<HttpResponse> {
+    let (id, version) = path.into_inner();
+    Ok(HttpResponse::Ok().json(ehr::set_key_lock(&state, &caller, id, version, true).await?))
+}
+
+/// Unlock the newest key version so it can be edited again. Audited.
+#[utoipa::path(
+    tag = "ehr",
+    security(("bearer" = [])),
+    params(
+        ("encounter_id" = i64, Path, description = "Encounter id"),
+        ("version" = i32, Path, description = "Key version (the newest)"),
+    ),
+    responses(
+        (status = 200, description = "Unlocked", body = KeyVersionView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Students never see keys", body = ErrorBody),
+        (status = 404, description = "No such encounter or version", body = ErrorBody),
+        (status = 409, description = "Not the newest version", body = ErrorBody),
+    )
+)]
+#[post("/encounters/{encounter_id}/keys/{version}/unlock")]
+async fn unlock_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i32)>,
+) -> AppResult<HttpResponse> {
+    let (id, version) = path.into_inner();
+    Ok(HttpResponse::Ok().json(ehr::set_key_lock(&state, &caller, id, version, false).await?))
 }

@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod health;
 pub mod hours;
 pub mod programs;
+pub mod review;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -67,4 +68,5 @@ pub fn v1() -> Scope<
         .configure(claims::configure)
         .configure(assignments::configure)
         .configure(hours::configure)
+        .configure(review::configure)
 }

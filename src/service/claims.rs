@@ -175,7 +175,7 @@ fn review_view(r: &ReviewRow) -> ReviewView {
 
 /// The override in force: the latest override, unless a later re-score
 /// replaced it.
-fn effective_override(scores: &[ScoreRow], reviews: &[ReviewRow]) -> Option<f64> {
+pub(crate) fn effective_override(scores: &[ScoreRow], reviews: &[ReviewRow]) -> Option<f64> {
     let last = reviews.iter().rev().find(|r| r.outcome == "overridden")?;
     let rescored_after = scores
         .last()
@@ -258,7 +258,7 @@ pub async fn get_draft(state: &AppState, s: &Session, encounter_id: i64) -> AppR
 }
 
 /// The newest key version of an encounter.
-fn newest_key(encounter_id: i64, keys: &[ehr::KeyRow]) -> AppResult<(i32, AnswerKey)> {
+pub(crate) fn newest_key(encounter_id: i64, keys: &[ehr::KeyRow]) -> AppResult<(i32, AnswerKey)> {
     let k = keys.last().ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!("encounter {encounter_id} has no key"))
     })?;
@@ -269,7 +269,7 @@ fn newest_key(encounter_id: i64, keys: &[ehr::KeyRow]) -> AppResult<(i32, Answer
 
 /// Scores a claim under a program's settings; an exam's pass mark wins over
 /// the program's.
-fn assess(
+pub(crate) fn assess(
     state: &AppState,
     claim: &Claim,
     key: &AnswerKey,
@@ -282,7 +282,11 @@ fn assess(
     scoring::score(claim, key, &policy, &findings)
 }
 
-fn new_score(key_version: i32, report: &scoring::ScoreReport, scored_by: Option<i64>) -> NewScore {
+pub(crate) fn new_score(
+    key_version: i32,
+    report: &scoring::ScoreReport,
+    scored_by: Option<i64>,
+) -> NewScore {
     NewScore {
         key_version,
         engine_version: scoring::ENGINE_VERSION.into(),

@@ -230,6 +230,10 @@ pub struct KeyVersionView {
     pub note: String,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Approved by a supervisor and locked against edits.
+    pub locked: bool,
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<NaiveDateTime>,
     /// The key in claim-interchange shape with alternates and rationale.
     #[schema(value_type = Object)]
     pub key: serde_json::Value,
@@ -411,6 +415,9 @@ fn one() -> u32 {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyInput {
+    /// The version this edit starts from; when a newer version exists the
+    /// edit is refused (409) so nobody's change is silently overwritten.
+    pub base_version: i32,
     /// Why this version exists (shown beside it).
     pub note: String,
     /// In order; the first is first-listed.
@@ -969,6 +976,9 @@ fn key_view(k: &ehr::KeyRow) -> KeyVersionView {
         note: k.note.clone(),
         created_by: k.created_by,
         created_at: k.created_at,
+        locked: k.approved_at.is_some(),
+        approved_by: k.approved_by,
+        approved_at: k.approved_at,
         key: serde_json::from_str(&k.body).unwrap_or_default(),
     }
 }
@@ -1164,10 +1174,22 @@ pub async fn add_key(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("key serialization: {e}")))?;
     let note = input.note.trim().to_owned();
     let by = s.user.id;
+    let base = input.base_version;
+    let program_id = s.scope.program_id;
+    let audit = super::audit_entry(
+        s,
+        Some(program_id),
+        "key.edit",
+        "answer_key",
+        Some(encounter_id),
+        Some(serde_json::json!({"version": base})),
+        serde_json::from_str(&body).ok(),
+    );
     let stored = db(state, move |c| {
-        ehr::add_key(c, encounter_id, &body, &note, by)
+        ehr::add_key(c, encounter_id, base, &body, &note, by, audit)
     })
-    .await?;
+    .await?
+    .map_err(key_refusal)?;
     tracing::info!(
         encounter_id,
         version = stored.version,
@@ -1175,6 +1197,57 @@ pub async fn add_key(
         "answer key version added"
     );
     Ok(key_view(&stored))
+}
+
+/// Words for a refused key change.
+fn key_refusal(r: ehr::KeyRefusal) -> AppError {
+    let (message, field) = match r {
+        ehr::KeyRefusal::Stale => (
+            "a newer key version was saved since you started editing; reload it and apply your change again",
+            "base_version",
+        ),
+        ehr::KeyRefusal::Locked => (
+            "the newest key version is approved and locked; unlock it before editing",
+            "base_version",
+        ),
+        ehr::KeyRefusal::NotNewest => (
+            "only the newest key version can be approved or unlocked",
+            "version",
+        ),
+    };
+    AppError::Conflict {
+        message: message.into(),
+        field: Some(field.into()),
+    }
+}
+
+/// Approves and locks the newest key version, or unlocks it (supervisors of
+/// the cohort); both are audited.
+pub async fn set_key_lock(
+    state: &AppState,
+    s: &Session,
+    encounter_id: i64,
+    version: i32,
+    locked: bool,
+) -> AppResult<KeyVersionView> {
+    key_access(state, s, encounter_id).await?;
+    let by = s.user.id;
+    let audit = super::audit_entry(
+        s,
+        Some(s.scope.program_id),
+        if locked { "key.approve" } else { "key.unlock" },
+        "answer_key",
+        Some(encounter_id),
+        Some(serde_json::json!({"version": version, "locked": !locked})),
+        Some(serde_json::json!({"version": version, "locked": locked})),
+    );
+    let row = db(state, move |c| {
+        ehr::set_key_lock(c, encounter_id, version, locked.then_some(by), audit)
+    })
+    .await
+    .map_err(not_found("key version"))?
+    .map_err(key_refusal)?;
+    Ok(key_view(&row))
 }
 
 /// Encounters in a cohort (for the supervisor's cohort page).

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod ehr;
 pub mod grading;
 pub mod hours;
+pub mod review;
 pub mod sessions;
 pub mod views;
 

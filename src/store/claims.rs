@@ -257,3 +257,59 @@ pub fn add_score(
         Ok(row)
     })
 }
+
+/// The latest version of every (student, encounter) submission in a cohort,
+/// optionally for one assignment or student, newest first.
+pub fn latest_in_cohort(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    assignment_id: Option<i64>,
+    student_id: Option<i64>,
+) -> StoreResult<Vec<SubmissionRow>> {
+    use super::schema::encounters;
+    let rows: Vec<SubmissionRow> = with_conn!(conn, c => {
+        let mut q = claim_submissions::table
+            .inner_join(encounters::table)
+            .filter(encounters::cohort_id.eq(cohort_id))
+            .into_boxed();
+        if let Some(a) = assignment_id {
+            q = q.filter(claim_submissions::assignment_id.eq(a));
+        }
+        if let Some(s) = student_id {
+            q = q.filter(claim_submissions::student_id.eq(s));
+        }
+        q.order((
+            claim_submissions::encounter_id,
+            claim_submissions::student_id,
+            claim_submissions::version.desc(),
+        ))
+        .select(SubmissionRow::as_select())
+        .load(c)
+    })?;
+    let mut seen = std::collections::HashSet::new();
+    let mut latest: Vec<SubmissionRow> = rows
+        .into_iter()
+        .filter(|r| seen.insert((r.encounter_id, r.student_id)))
+        .collect();
+    latest.sort_by_key(|r| std::cmp::Reverse(r.submitted_at));
+    Ok(latest)
+}
+
+/// The newest score of each of the submissions.
+pub fn latest_scores(
+    conn: &mut DbConn,
+    submission_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, ScoreRow>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in submission_ids.chunks(500) {
+        let rows: Vec<ScoreRow> = with_conn!(conn, c => claim_scores::table
+            .filter(claim_scores::submission_id.eq_any(chunk))
+            .order(claim_scores::id)
+            .select(ScoreRow::as_select())
+            .load(c))?;
+        for r in rows {
+            out.insert(r.submission_id, r);
+        }
+    }
+    Ok(out)
+}

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::schema::{answer_keys, documents, encounters, generation_runs, patients};
-use super::{DbConn, StoreResult, now, with_conn, write_tx};
+use super::{DbConn, StoreError, StoreResult, now, with_conn, write_tx};
 
 #[diesel::declare_sql_function]
 extern "SQL" {
@@ -453,23 +453,46 @@ pub fn keys_of(conn: &mut DbConn, encounter_id: i64) -> StoreResult<Vec<KeyRow>>
 }
 
 /// Adds a supervisor-authored key version after the newest one.
+/// Why a key change was refused (nothing was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// A newer version exists than the one the edit started from.
+    Stale,
+    /// The newest version is approved and locked.
+    Locked,
+    /// Only the newest version can be approved or unlocked.
+    NotNewest,
+}
+
+/// Adds a key version on top of `base_version` (optimistic locking).
 pub fn add_key(
     conn: &mut DbConn,
     encounter_id: i64,
+    base_version: i32,
     body: &str,
     note: &str,
     by: i64,
-) -> StoreResult<KeyRow> {
+    audit: super::audit::NewAudit,
+) -> StoreResult<Result<KeyRow, KeyRefusal>> {
     let at = now();
     write_tx!(conn, c => {
-        let newest: Option<i32> = answer_keys::table
+        let newest: Option<KeyRow> = answer_keys::table
             .filter(answer_keys::encounter_id.eq(encounter_id))
-            .select(diesel::dsl::max(answer_keys::version))
-            .first(c)?;
-        Ok(diesel::insert_into(answer_keys::table)
+            .order(answer_keys::version.desc())
+            .select(KeyRow::as_select())
+            .first(c)
+            .optional()?;
+        let newest_version = newest.as_ref().map_or(0, |k| k.version);
+        if newest_version != base_version {
+            return Ok(Err(KeyRefusal::Stale));
+        }
+        if newest.is_some_and(|k| k.approved_at.is_some()) {
+            return Ok(Err(KeyRefusal::Locked));
+        }
+        let row = diesel::insert_into(answer_keys::table)
             .values((
                 answer_keys::encounter_id.eq(encounter_id),
-                answer_keys::version.eq(newest.unwrap_or(0) + 1),
+                answer_keys::version.eq(newest_version + 1),
                 answer_keys::source.eq("supervisor"),
                 answer_keys::body.eq(body),
                 answer_keys::note.eq(note),
@@ -477,6 +500,41 @@ pub fn add_key(
                 answer_keys::created_at.eq(at),
             ))
             .returning(KeyRow::as_returning())
-            .get_result(c)?)
+            .get_result(c)?;
+        super::audit::record_audit!(c, &super::audit::NewAudit { at, ..audit })?;
+        Ok(Ok(row))
+    })
+}
+
+/// Approves (locks) or unlocks the newest key version of an encounter.
+pub fn set_key_lock(
+    conn: &mut DbConn,
+    encounter_id: i64,
+    version: i32,
+    approved_by: Option<i64>,
+    audit: super::audit::NewAudit,
+) -> StoreResult<Result<KeyRow, KeyRefusal>> {
+    let at = now();
+    write_tx!(conn, c => {
+        let newest: KeyRow = answer_keys::table
+            .filter(answer_keys::encounter_id.eq(encounter_id))
+            .order(answer_keys::version.desc())
+            .select(KeyRow::as_select())
+            .first(c)?;
+        if version > newest.version || version < 1 {
+            return Err(StoreError::NotFound);
+        }
+        if newest.version != version {
+            return Ok(Err(KeyRefusal::NotNewest));
+        }
+        let row = diesel::update(answer_keys::table.find(newest.id))
+            .set((
+                answer_keys::approved_by.eq(approved_by),
+                answer_keys::approved_at.eq(approved_by.map(|_| at)),
+            ))
+            .returning(KeyRow::as_returning())
+            .get_result(c)?;
+        super::audit::record_audit!(c, &super::audit::NewAudit { at, ..audit })?;
+        Ok(Ok(row))
     })
 }

@@ -68,3 +68,22 @@ pub fn latest(conn: &mut DbConn, submission_id: i64) -> StoreResult<Option<Revie
         .first(c)
         .optional())?)
 }
+
+/// The newest review of each of the submissions.
+pub fn latest_of(
+    conn: &mut DbConn,
+    submission_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, ReviewRow>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in submission_ids.chunks(500) {
+        let rows: Vec<ReviewRow> = with_conn!(conn, c => claim_reviews::table
+            .filter(claim_reviews::submission_id.eq_any(chunk))
+            .order(claim_reviews::id)
+            .select(ReviewRow::as_select())
+            .load(c))?;
+        for r in rows {
+            out.insert(r.submission_id, r);
+        }
+    }
+    Ok(out)
+}

@@ -221,6 +221,7 @@ async fn submissions_are_idempotent_immutable_versioned_and_private() {
         .await;
     assert_eq!(all.as_array().unwrap().len(), 2);
     let key_input = json!({
+        "base_version": 1,
         "note": "Accept the extra unit",
         "diagnoses": worse["diagnoses"].as_array().unwrap().iter().map(|d| json!({"code": d})).collect::<Vec<_>>(),
         "lines": worse["lines"].as_array().unwrap().iter().map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]})).collect::<Vec<_>>(),

@@ -223,6 +223,7 @@ async fn supervisor_key_versions_are_checked_and_kept() {
     let generated = before[0]["key"].clone();
 
     let good = json!({
+        "base_version": 1,
         "note": "Accept the unspecified code while the class reviews laterality.",
         "diagnoses": [{"code": "r30.0", "rationale": "Dysuria"}],
         "lines": [{"code": "99213", "pointers": ["a"]}]
@@ -236,27 +237,27 @@ async fn supervisor_key_versions_are_checked_and_kept() {
 
     for (bad, needle) in [
         (
-            json!({"note": "x", "diagnoses": [{"code": "S52.5"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
+            json!({"base_version": 2, "note": "x", "diagnoses": [{"code": "S52.5"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
             "header",
         ),
         (
-            json!({"note": "x", "diagnoses": [{"code": "S52.531"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
+            json!({"base_version": 2, "note": "x", "diagnoses": [{"code": "S52.531"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
             "7th character",
         ),
         (
-            json!({"note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "pointers": ["B"]}]}),
+            json!({"base_version": 2, "note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "pointers": ["B"]}]}),
             "pointer B",
         ),
         (
-            json!({"note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99999", "pointers": ["A"]}]}),
+            json!({"base_version": 2, "note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99999", "pointers": ["A"]}]}),
             "99999",
         ),
         (
-            json!({"note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "modifiers": ["RT"], "pointers": ["A"]}]}),
+            json!({"base_version": 2, "note": "x", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "modifiers": ["RT"], "pointers": ["A"]}]}),
             "RT",
         ),
         (
-            json!({"note": "", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
+            json!({"base_version": 2, "note": "", "diagnoses": [{"code": "R30.0"}], "lines": [{"code": "99213", "pointers": ["A"]}]}),
             "",
         ),
     ] {
@@ -278,6 +279,42 @@ async fn supervisor_key_versions_are_checked_and_kept() {
     let student = app.token("student1@demo.example").await;
     let (status, _) = app.send_json(Method::POST, &path, &student, &good).await;
     assert_eq!(status, 403);
+
+    // Optimistic locking: an edit based on version 1 while 2 exists loses
+    // nothing and says so.
+    let (status, err) = app.send_json(Method::POST, &path, &sup, &good).await;
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["error"]["field"], "base_version");
+    // Approving locks the newest version; edits wait for an unlock.
+    let (status, locked) = app
+        .send_json(Method::POST, &format!("{path}/2/approve"), &sup, &json!({}))
+        .await;
+    assert_eq!(status, 200, "{locked}");
+    assert_eq!(locked["locked"], true);
+    let (status, _) = app
+        .send_json(Method::POST, &format!("{path}/1/approve"), &sup, &json!({}))
+        .await;
+    assert_eq!(status, 409, "only the newest version is approved");
+    let mut next = good.clone();
+    next["base_version"] = json!(2);
+    let (status, err) = app.send_json(Method::POST, &path, &sup, &next).await;
+    assert_eq!(status, 409, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved"),
+        "{err}"
+    );
+    let (status, _) = app
+        .send_json(Method::POST, &format!("{path}/2/unlock"), &sup, &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, v3) = app.send_json(Method::POST, &path, &sup, &next).await;
+    assert_eq!(status, 201, "{v3}");
+    assert_eq!(v3["version"], 3);
+    let (_, history) = app.get_json(&path, &sup).await;
+    assert_eq!(history.as_array().unwrap().len(), 3, "full history kept");
 }
 
 #[tokio::test]

@@ -147,6 +147,7 @@ async fn a_supervisor_generates_from_the_pool_page_and_sees_keys() {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("note", "Teaching variant"),
+            ("base_version", "1"),
             ("key_json", good),
         ])
         .send()
@@ -163,6 +164,7 @@ async fn a_supervisor_generates_from_the_pool_page_and_sees_keys() {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("note", "x"),
+            ("base_version", "2"),
             ("key_json", bad),
         ])
         .send()

@@ -17,3 +17,4 @@ mod fhir;
 mod hours;
 mod ops;
 mod pages;
+mod review;

@@ -310,6 +310,8 @@ async fn render_encounter(
 struct KeyForm {
     csrf_token: String,
     note: String,
+    #[serde(default)]
+    base_version: i32,
     key_json: String,
 }
 
@@ -337,6 +339,7 @@ async fn add_key(
         )),
         None => {
             body["note"] = serde_json::Value::String(form.note.clone());
+            body["base_version"] = serde_json::Value::from(form.base_version);
             match crate::api::extract::parse_json::<ehr::KeyInput>(body.to_string().as_bytes()) {
                 Ok(input) => ehr::add_key(&state, &s, id, input).await.map(|_| ()),
                 Err(e) => Err(e),
@@ -349,7 +352,9 @@ async fn add_key(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/ehr/encounters/{id}?tab=key&saved=1"))),
-        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
+        Err(
+            e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. }),
+        ) => {
             render_encounter(
                 &state,
                 &s,
