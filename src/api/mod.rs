@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod health;
 pub mod hours;
 pub mod programs;
+pub mod reports;
 pub mod review;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -69,4 +70,5 @@ pub fn v1() -> Scope<
         .configure(assignments::configure)
         .configure(hours::configure)
         .configure(review::configure)
+        .configure(reports::configure)
 }

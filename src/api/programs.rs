@@ -1,6 +1,8 @@
 //! Programs, cohorts and enrolments.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Body, Caller, Query};
@@ -12,6 +14,7 @@ use crate::service::directory::{
     self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch,
 };
 use crate::service::grading;
+use crate::service::roster::{self, RosterReport};
 use crate::service::views::{CohortView, EnrolmentView, ProgramView};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
@@ -28,7 +31,73 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         .service(delete_enrolment)
         .service(get_grading)
         .service(put_grading)
-        .service(audit_log);
+        .service(audit_log)
+        .service(import_roster);
+}
+
+/// Options of a roster import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RosterQuery {
+    /// Import the good rows even when others have errors (default false:
+    /// a file with errors imports nothing).
+    pub skip_invalid: Option<bool>,
+}
+
+/// Import students into a cohort from CSV (`text/csv` body with a header
+/// row: `email`, `name` (or `display_name`), optional `credential`). New
+/// accounts are created with a one-time initial password shown in the
+/// response; existing student accounts of the program are enrolled. Every
+/// row with a problem is reported with its line and field; with errors the
+/// file imports nothing (422) unless `skip_invalid=true`.
+#[utoipa::path(
+    tag = "programs",
+    security(("bearer" = [])),
+    params(("cohort_id" = i64, Path, description = "Cohort id"), RosterQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Imported", body = RosterReport),
+        (status = 400, description = "Bad query parameter", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin of this program", body = ErrorBody),
+        (status = 404, description = "No such cohort visible to you", body = ErrorBody),
+        (status = 413, description = "File over 256 KiB", body = ErrorBody),
+        (status = 422, description = "Rows with errors (nothing imported; the report lists them), or an unreadable file", body = RosterReport),
+    )
+)]
+#[post("/cohorts/{cohort_id}/roster")]
+async fn import_roster(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    Query(q): Query<RosterQuery>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    const MAX: usize = 256 * 1024;
+    if body.len() > MAX {
+        return Err(crate::error::AppError::TooLarge(MAX));
+    }
+    let report = roster::import(
+        &state,
+        &caller,
+        id.into_inner(),
+        body.to_vec(),
+        q.skip_invalid.unwrap_or(false),
+    )
+    .await?;
+    Ok(if report.imported {
+        HttpResponse::Ok().json(report)
+    } else {
+        let n = report.errors.len();
+        HttpResponse::UnprocessableEntity().json(serde_json::json!({
+            "error": {
+                "code": "validation_failed",
+                "message": format!("{n} row{} with errors; nothing was imported (fix them, or send skip_invalid=true to import the rest)", if n == 1 { "" } else { "s" }),
+                "field": "file",
+            },
+            "errors": report.errors,
+        }))
+    })
 }
 
 /// The program's audit log of grading, key, hours and account actions: who,

@@ -11,7 +11,9 @@ pub mod directory;
 pub mod ehr;
 pub mod grading;
 pub mod hours;
+pub mod reports;
 pub mod review;
+pub mod roster;
 pub mod sessions;
 pub mod views;
 

@@ -142,3 +142,48 @@ pub fn unenrol(conn: &mut DbConn, cohort_id: i64, user_id: i64) -> StoreResult<b
         Ok(n > 0)
     })
 }
+
+/// Imports a roster in one transaction: creates the new student accounts,
+/// enrols them and the existing ones, and records one audit entry. Returns
+/// the created accounts.
+pub fn import_roster(
+    conn: &mut DbConn,
+    cohort_id: i64,
+    new_students: &[super::users::NewUser],
+    existing: &[i64],
+    audit: super::audit::NewAudit,
+) -> StoreResult<Vec<UserRow>> {
+    let at = now();
+    write_tx!(conn, c => {
+        let mut created = Vec::with_capacity(new_students.len());
+        for new in new_students {
+            let row: UserRow = diesel::insert_into(users::table)
+                .values((
+                    users::email.eq(&new.email),
+                    users::display_name.eq(&new.display_name),
+                    users::role.eq(&new.role),
+                    users::credential.eq(&new.credential),
+                    users::program_id.eq(new.program_id),
+                    users::password_hash.eq(&new.password_hash),
+                    users::active.eq(true),
+                    users::created_at.eq(at),
+                    users::updated_at.eq(at),
+                ))
+                .returning(UserRow::as_returning())
+                .get_result(c)?;
+            created.push(row);
+        }
+        for user_id in created.iter().map(|u| u.id).chain(existing.iter().copied()) {
+            diesel::insert_into(enrolments::table)
+                .values((
+                    enrolments::cohort_id.eq(cohort_id),
+                    enrolments::user_id.eq(user_id),
+                    enrolments::role.eq("student"),
+                    enrolments::created_at.eq(at),
+                ))
+                .execute(c)?;
+        }
+        super::audit::record_audit!(c, &super::audit::NewAudit { at, ..audit })?;
+        Ok(created)
+    })
+}

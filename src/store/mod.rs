@@ -11,6 +11,7 @@ mod conn;
 pub mod ehr;
 pub mod hours;
 pub mod programs;
+pub mod reports;
 pub mod reviews;
 pub mod schema;
 pub mod tokens;

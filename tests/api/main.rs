@@ -17,4 +17,6 @@ mod fhir;
 mod hours;
 mod ops;
 mod pages;
+mod reports;
 mod review;
+mod roster;

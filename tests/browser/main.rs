@@ -537,3 +537,421 @@ async fn a_student_finds_a_patient_opens_the_chart_and_reads_the_notes() {
     );
     client.close().await.unwrap();
 }
+
+// ---- the coding workflow -----------------------------------------------------
+
+/// Saves a PNG of the page when PRACTICUM_SCREENSHOT_DIR is set.
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("PRACTICUM_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
+}
+
+/// Scrolls the live edits into view and saves a PNG of the viewport.
+async fn screenshot_live_edits(client: &Client, name: &str) {
+    if std::env::var("PRACTICUM_SCREENSHOT_DIR").is_ok() {
+        eval(
+            client,
+            "document.getElementById('live-edits').scrollIntoView({block: 'end'}); return true;",
+        )
+        .await;
+        screenshot(client, name).await;
+    }
+}
+
+/// Runs a script that returns a value.
+async fn eval(client: &Client, script: &str) -> serde_json::Value {
+    client.execute(script, vec![]).await.unwrap()
+}
+
+/// Polls `script` (which returns true when done) for up to `secs` seconds;
+/// on timeout, panics with `what` and the value of `explain`.
+async fn wait_until(client: &Client, secs: u64, script: &str, what: &str, explain: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if eval(client, script).await == json!(true) {
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            panic!(
+                "timed out waiting for {what}: {}",
+                eval(client, explain).await
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Empties an input with the keyboard (End, then Backspace for each
+/// character), so the page sees real key and input events.
+async fn clear_by_keyboard(input: &fantoccini::elements::Element) {
+    let len = input
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .chars()
+        .count();
+    let mut keys = String::from("\u{E010}");
+    keys.extend(std::iter::repeat_n('\u{E003}', len));
+    input.send_keys(&keys).await.unwrap();
+    assert_eq!(input.prop("value").await.unwrap().as_deref(), Some(""));
+}
+
+/// Types into the form field `name` (which must be empty).
+async fn type_into(client: &Client, name: &str, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    let input = client
+        .find(Locator::Css(&format!("#claim-form input[name='{name}']")))
+        .await
+        .unwrap();
+    input.click().await.unwrap();
+    input.send_keys(text).await.unwrap();
+    assert_eq!(
+        input.prop("value").await.unwrap().as_deref(),
+        Some(text),
+        "{name} after typing"
+    );
+}
+
+/// True once the live edits were redrawn by a check started after the last
+/// key press (the page checks 250 ms after typing), with no error finding.
+const LIVE_CLEAN: &str = "const t = window.__t, live = document.getElementById('live-edits');
+    return t.live >= t.key + 250 && !!live.querySelector('h3') && !live.querySelector('.finding-error')
+        && !live.querySelector('p.error') && !document.querySelector('#claim-form [aria-invalid]');";
+const LIVE_TEXT: &str = "return document.getElementById('live-edits').innerText;";
+
+#[tokio::test]
+async fn a_student_codes_an_assigned_encounter_with_live_edits_and_reads_the_result() {
+    let Some((driver, chromium)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let at = |offset: chrono::Duration| {
+        (chrono::Utc::now() + offset)
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    };
+    let (status, assignment) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/cohorts/{}/assignments", ids.cohort_id),
+            &sup,
+            &json!({"title": "Week 1 practice", "mode": "practice",
+                    "opens_at": at(chrono::Duration::hours(-1)), "due_at": at(chrono::Duration::days(7)),
+                    "areas": ["orthopedics"], "count": 2, "seed": 5}),
+        )
+        .await;
+    assert_eq!(status, 201, "{assignment}");
+
+    // The student finds the assignment on the worklist.
+    let client = browser(&driver, &chromium).await;
+    sign_in(&client, &app.address, "student1@demo.example").await;
+    client
+        .find(Locator::LinkText("Worklist"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_url(url::Url::parse(&format!("{}/worklist", app.address)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(heading(&client).await, "Worklist");
+    let title = client
+        .find(Locator::Css("section.card h2"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(title.starts_with("Week 1 practice"), "{title}");
+    let statuses = eval(
+        &client,
+        "return [...document.querySelectorAll('table.ehr-table tbody tr td:nth-child(5)')].map(td => td.innerText.trim());",
+    )
+    .await;
+    assert_eq!(statuses, json!(["not started", "not started"]));
+    screenshot(&client, "worklist-before.png").await;
+    let patient = client
+        .find(Locator::Css("table.ehr-table tbody tr td:nth-child(2) a"))
+        .await
+        .unwrap();
+    let href = patient.attr("href").await.unwrap().unwrap();
+    let encounter_id: i64 = href
+        .strip_prefix("/ehr/encounters/")
+        .and_then(|r| r.strip_suffix("/code"))
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("patient link {href}"));
+    patient.click().await.unwrap();
+    client
+        .wait()
+        .for_url(url::Url::parse(&format!("{}{href}", app.address)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(heading(&client).await, "Code this encounter");
+    let notes = client
+        .find(Locator::Css(".workspace-chart .document-body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notes.len() > 100, "{notes}");
+
+    // The answer key, as the supervisor sees it.
+    let (status, keys) = app
+        .get_json(&format!("/api/v1/encounters/{encounter_id}/keys"), &sup)
+        .await;
+    assert_eq!(status, 200, "{keys}");
+    let key = keys.as_array().unwrap().last().unwrap()["key"].clone();
+    let diagnoses: Vec<String> = key["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_owned())
+        .collect();
+    let lines = key["lines"].as_array().unwrap().clone();
+    assert!(!diagnoses.is_empty() && diagnoses.len() < 12, "{key}");
+    assert!(!lines.is_empty() && lines.len() <= 6, "{key}");
+    let strings = |v: &serde_json::Value, sep: &str| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            })
+            .unwrap_or_default()
+    };
+
+    // Timestamps of the last key press and of each redraw of the live edits
+    // and the lookup list, to tell a fresh check from one still in flight.
+    eval(
+        &client,
+        "window.__t = {key: 0, live: 0, lookup: 0};
+         document.addEventListener('keydown', () => { window.__t.key = performance.now(); }, true);
+         new MutationObserver(() => { window.__t.live = performance.now(); })
+             .observe(document.getElementById('live-edits'), {childList: true, subtree: true});
+         new MutationObserver(() => { window.__t.lookup = performance.now(); })
+             .observe(document.getElementById('lookup-results'), {childList: true});
+         return true;",
+    )
+    .await;
+
+    // A category header is not a billable code: the live edits flag dx A.
+    type_into(&client, "dx_A", "S52").await;
+    wait_until(
+        &client,
+        5,
+        "const live = document.getElementById('live-edits');
+         return !!live.querySelector('li.finding') && document.getElementById('dx_A').getAttribute('aria-invalid') === 'true';",
+        "a live finding on dx A",
+        LIVE_TEXT,
+    )
+    .await;
+    let finding = eval(&client, LIVE_TEXT).await;
+    assert!(
+        finding.as_str().unwrap().contains("S52"),
+        "the finding names the code: {finding}"
+    );
+    screenshot(&client, "workspace-error.png").await;
+    screenshot_live_edits(&client, "workspace-error-edits.png").await;
+    clear_by_keyboard(&client.find(Locator::Id("dx_A")).await.unwrap()).await;
+
+    // The key's claim, typed field by field.
+    for (i, d) in diagnoses.iter().enumerate() {
+        let letter = (b'A' + i as u8) as char;
+        type_into(&client, &format!("dx_{letter}"), d).await;
+    }
+    for (i, l) in lines.iter().enumerate() {
+        type_into(&client, &format!("code_{i}"), l["code"].as_str().unwrap()).await;
+        type_into(
+            &client,
+            &format!("mods_{i}"),
+            &strings(&l["modifiers"], " "),
+        )
+        .await;
+        type_into(&client, &format!("units_{i}"), &l["units"].to_string()).await;
+        type_into(&client, &format!("ptrs_{i}"), &strings(&l["pointers"], "")).await;
+    }
+    wait_until(&client, 5, LIVE_CLEAN, "clean live edits", LIVE_TEXT).await;
+    screenshot(&client, "workspace-key.png").await;
+    screenshot_live_edits(&client, "workspace-key-edits.png").await;
+
+    // The encoder lookup fills the field last focused.
+    let spare = format!("dx_{}", (b'A' + diagnoses.len() as u8) as char);
+    client
+        .find(Locator::Id(&spare))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let q = client.find(Locator::Id("lookup-q")).await.unwrap();
+    q.click().await.unwrap();
+    q.send_keys("essential hypertension").await.unwrap();
+    wait_until(
+        &client,
+        5,
+        "return window.__t.lookup >= window.__t.key + 150
+             && document.querySelectorAll('#lookup-results li[role=option]').length > 0;",
+        "lookup results",
+        "return document.getElementById('lookup-results').innerText;",
+    )
+    .await;
+    let first = eval(
+        &client,
+        "return document.querySelector('#lookup-results li[role=option]').dataset.code;",
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &client,
+            "return document.getElementById('lookup-q').getAttribute('aria-expanded');"
+        )
+        .await,
+        json!("true")
+    );
+    assert_eq!(first, json!("I10"), "best match for essential hypertension");
+    screenshot(&client, "workspace-lookup.png").await;
+    q.send_keys("\u{E015}").await.unwrap();
+    assert_eq!(
+        eval(
+            &client,
+            "const e = document.querySelector('#lookup-results li[aria-selected=true]'); return e ? e.dataset.code : null;"
+        )
+        .await,
+        first
+    );
+    q.send_keys("\u{E007}").await.unwrap();
+    let filled = eval(
+        &client,
+        "return [...document.querySelectorAll('#claim-form input:not([type=hidden])')]
+             .filter(i => i.value).map(i => i.name + '=' + i.value);",
+    )
+    .await;
+    let spare_value = eval(
+        &client,
+        &format!("return document.getElementById('{spare}').value;"),
+    )
+    .await;
+    assert_eq!(
+        spare_value, first,
+        "the lookup fills {spare}, the field last focused; the form now holds {filled}"
+    );
+    assert_eq!(
+        eval(&client, "return document.activeElement.id;").await,
+        json!(spare),
+        "focus goes back to the filled field"
+    );
+    // Take it out again so the claim matches the key.
+    clear_by_keyboard(&client.find(Locator::Id(&spare)).await.unwrap()).await;
+    wait_until(&client, 5, LIVE_CLEAN, "clean live edits", LIVE_TEXT).await;
+
+    // Submit, and read the result with the key beside the claim.
+    client
+        .find(Locator::Css("#claim-form button[value=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/ehr/claims/")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no result page: {}",
+            client.current_url().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(heading(&client).await, "Claim result");
+    let score = client
+        .find(Locator::Id("score-heading"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(score, "Score: 100% — pass");
+    let list_of = |section: &'static str| {
+        let client = client.clone();
+        async move {
+            eval(
+                &client,
+                &format!(
+                    "return [...document.querySelectorAll('section[aria-labelledby={section}] li')].map(li => li.innerText.trim());"
+                ),
+            )
+            .await
+        }
+    };
+    let mut expected: Vec<String> = diagnoses
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("{}. {d}", (b'A' + i as u8) as char))
+        .collect();
+    for l in &lines {
+        let mods = strings(&l["modifiers"], "-");
+        expected.push(format!(
+            "{}{} × {} → {}",
+            l["code"].as_str().unwrap(),
+            if mods.is_empty() {
+                String::new()
+            } else {
+                format!("-{mods}")
+            },
+            l["units"],
+            strings(&l["pointers"], "")
+        ));
+    }
+    assert_eq!(list_of("key-heading").await, json!(expected), "the key");
+    assert_eq!(list_of("yours-heading").await, json!(expected), "the claim");
+    screenshot(&client, "claim-result.png").await;
+    let claim_path = client.current_url().await.unwrap().path().to_owned();
+
+    // Back on the worklist: submitted, with a link to the score.
+    client
+        .find(Locator::LinkText("Worklist"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_url(url::Url::parse(&format!("{}/worklist", app.address)).unwrap())
+        .await
+        .unwrap();
+    let rows = eval(
+        &client,
+        "return [...document.querySelectorAll('table.ehr-table tbody tr')].map(tr => {
+             const a = tr.querySelector('td:nth-child(6) a');
+             return [tr.querySelector('td:nth-child(2) a').getAttribute('href'),
+                     tr.querySelector('td:nth-child(5)').innerText.trim(),
+                     a ? a.getAttribute('href') : null, a ? a.innerText.trim() : null];
+         });",
+    )
+    .await;
+    assert_eq!(rows[0][0], json!(href), "{rows}");
+    assert_eq!(rows[0][1], json!("submitted (v1)"), "{rows}");
+    assert_eq!(rows[0][2], json!(claim_path), "{rows}");
+    assert_eq!(rows[0][3], json!("100.0%"), "{rows}");
+    assert_eq!(rows[1][1], json!("not started"), "{rows}");
+    screenshot(&client, "worklist-after.png").await;
+    client.close().await.unwrap();
+}

@@ -203,7 +203,7 @@ async fn render(
     };
     let submissions = claims::list(state, s, id).await?;
     let page = WorkspacePage {
-        chrome: Chrome::for_session(s, "/ehr", notice),
+        chrome: Chrome::for_session(s, "/worklist", notice),
         patient: detail.view.patient.clone(),
         age: detail.view.age,
         detail,
@@ -431,7 +431,15 @@ async fn result(
     let sub = claims::get(&state, &s, path.into_inner()).await?;
     let detail = ehr::encounter_detail(&state, &s, sub.encounter_id).await?;
     let page = ResultPage {
-        chrome: Chrome::for_session(&s, "/ehr", None),
+        chrome: Chrome::for_session(
+            &s,
+            if s.scope.role == crate::practicum::accounts::Role::Student {
+                "/worklist"
+            } else {
+                "/ehr"
+            },
+            None,
+        ),
         patient: detail.view.patient.clone(),
         encounter_id: sub.encounter_id,
         sub,

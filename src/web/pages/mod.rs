@@ -8,6 +8,7 @@ mod docs;
 mod ehr;
 mod encoder;
 mod home;
+mod reports;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -21,6 +22,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     ehr::configure(cfg);
     coding::configure(cfg);
     assignments::configure(cfg);
+    reports::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.

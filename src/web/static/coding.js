@@ -23,9 +23,19 @@
   const words = (v) => v.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
 
   // The claim as typed, in the interchange shape the API takes.
+  // Diagnosis fields in letter order, and the first gap before a filled
+  // one (the form refuses a claim with a gap, so the live check says so).
+  function dxFields() { return Array.from(form.querySelectorAll("input[name^=dx_]")); }
+  function dxGap() {
+    const f = dxFields();
+    const last = f.map((i) => i.value.trim() !== "").lastIndexOf(true);
+    const gap = f.findIndex((i, n) => n < last && !i.value.trim());
+    return gap >= 0 ? f[gap] : null;
+  }
+
   function claim() {
     const diagnoses = [];
-    form.querySelectorAll("input[name^=dx_]").forEach((i) => { if (i.value.trim()) diagnoses.push(i.value.trim()); });
+    dxFields().forEach((i) => { if (i.value.trim()) diagnoses.push(i.value.trim()); });
     const lines = [];
     for (let n = 0; form.elements["code_" + n]; n++) {
       const code = form.elements["code_" + n].value.trim();
@@ -50,8 +60,7 @@
   // Which input a finding points at: diagnosis letters A–L, lines 1–n.
   function inputFor(target) {
     if (target.kind === "diagnosis") {
-      const l = "ABCDEFGHIJKL"[target.index];
-      return form.elements["dx_" + l];
+      return dxFields().filter((i) => i.value.trim())[target.index] || null;
     }
     if (target.kind === "line") {
       let seen = -1;
@@ -63,9 +72,15 @@
     return null;
   }
 
-  function show(report) {
+  const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
+
+  function clearMarks() {
     form.querySelectorAll("[aria-invalid]").forEach((i) => i.removeAttribute("aria-invalid"));
-    const parts = [el("h3", { id: "live-heading" }, "Claim edits (live)")];
+  }
+
+  function show(report) {
+    clearMarks();
+    const parts = [el("h3", {}, "Claim edits (live)")];
     if (report.error) {
       parts.push(el("p", { class: "error" }, report.error));
     } else if (!report.findings.length) {
@@ -81,7 +96,7 @@
       });
       parts.push(ul);
       const c = report.counts;
-      parts.push(el("p", { class: "muted" }, c.error + " errors, " + c.warning + " warnings, " + c.info + " notes"));
+      parts.push(el("p", { class: "muted" }, plural(c.error, "error") + ", " + plural(c.warning, "warning") + ", " + plural(c.info, "note")));
     }
     live.replaceChildren(...parts);
   }
@@ -89,11 +104,18 @@
   async function check() {
     const mine = ++seq;
     const body = claim();
-    if (!body.diagnoses.length && !body.lines.length) { live.replaceChildren(); return; }
+    if (!body.diagnoses.length && !body.lines.length) { clearMarks(); live.replaceChildren(); return; }
+    const gap = dxGap();
+    if (gap) {
+      show({ error: "Fill the diagnoses in order from A: " + gap.name.slice(3) + " is empty." });
+      gap.setAttribute("aria-invalid", "true");
+      return;
+    }
     try {
       const res = await fetch("/api/v1/claims/check", { method: "POST", credentials: "same-origin", headers, body: JSON.stringify(body) });
       if (mine !== seq) return;
       const data = await res.json();
+      if (mine !== seq) return;
       if (res.ok) show(data);
       else show({ error: (data.error.field ? data.error.field + ": " : "") + data.error.message });
     } catch (e) {
@@ -144,8 +166,22 @@
     opts.forEach((o, n) => o.setAttribute("aria-selected", n === active ? "true" : "false"));
     q.setAttribute("aria-activedescendant", opts[active].id);
   }
+  function closeList() {
+    list.replaceChildren();
+    active = -1;
+    q.setAttribute("aria-expanded", "false");
+    q.removeAttribute("aria-activedescendant");
+  }
   function use(code) {
-    if (!target || code.endsWith("-")) return;
+    if (!target) return;
+    if (code.endsWith("-")) {
+      // A family, not a billable code: narrow the search to its children.
+      q.value = code.slice(0, -1);
+      lookup();
+      return;
+    }
+    closeList();
+    q.value = "";
     target.value = code;
     target.dispatchEvent(new Event("input", { bubbles: true }));
     target.focus();
@@ -172,6 +208,7 @@
     q.addEventListener("keydown", (ev) => {
       if (ev.key === "ArrowDown") { ev.preventDefault(); highlight(active + 1); }
       else if (ev.key === "ArrowUp") { ev.preventDefault(); highlight(active - 1); }
+      else if (ev.key === "Escape") { closeList(); }
       else if (ev.key === "Enter") {
         ev.preventDefault();
         const opts = options();
