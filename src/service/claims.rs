@@ -136,6 +136,7 @@ pub struct SubmissionView {
 }
 
 fn score_view(r: &ScoreRow) -> ScoreView {
+    let report: serde_json::Value = serde_json::from_str(&r.report).unwrap_or_default();
     ScoreView {
         total: r.total,
         passed: r.passed,
@@ -143,12 +144,9 @@ fn score_view(r: &ScoreRow) -> ScoreView {
         engine_version: r.engine_version.clone(),
         scored_at: r.created_at,
         scored_by: r.scored_by,
-        pass_threshold: serde_json::from_str::<serde_json::Value>(&r.report)
-            .ok()
-            .and_then(|v| v["pass_threshold"].as_f64())
-            .unwrap_or(80.0),
+        pass_threshold: report["pass_threshold"].as_f64().unwrap_or(80.0),
         overridden: false,
-        report: serde_json::from_str(&r.report).unwrap_or_default(),
+        report,
     }
 }
 
@@ -351,8 +349,8 @@ pub async fn submit(
             .filter(|(_, a)| a.mode == "exam")
             .map(|(_, a)| assignment_store::attempt(c, a.id, student))
             .collect::<Result<Vec<_>, _>>()?;
-        let earlier = claim_store::submissions(c, encounter_id, Some(student))?;
-        let returned = match earlier.first() {
+        let (earlier, newest) = claim_store::newest_submission(c, encounter_id, student)?;
+        let returned = match newest {
             Some(latest) => {
                 review_store::latest(c, latest.id)?.is_some_and(|r| r.outcome == "returned")
             }
@@ -365,7 +363,7 @@ pub async fn submit(
             program,
             containing,
             attempts: attempts.into_iter().flatten().collect(),
-            earlier: earlier.len(),
+            earlier: earlier as usize,
             returned,
         })
     })

@@ -313,3 +313,22 @@ pub fn latest_scores(
     }
     Ok(out)
 }
+
+/// How many versions a student submitted for an encounter, and the newest.
+pub fn newest_submission(
+    conn: &mut DbConn,
+    encounter_id: i64,
+    student_id: i64,
+) -> StoreResult<(i64, Option<SubmissionRow>)> {
+    Ok(with_conn!(conn, c => {
+        let newest = claim_submissions::table
+            .filter(claim_submissions::encounter_id.eq(encounter_id))
+            .filter(claim_submissions::student_id.eq(student_id))
+            .order(claim_submissions::version.desc())
+            .select(SubmissionRow::as_select())
+            .first(c)
+            .optional()?;
+        // Versions run 1..=n without gaps, so the newest version is the count.
+        Ok::<_, diesel::result::Error>((newest.as_ref().map_or(0, |s| i64::from(s.version)), newest))
+    })?)
+}

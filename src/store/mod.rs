@@ -82,14 +82,13 @@ macro_rules! write_tx {
 pub(crate) use {with_conn, write_tx};
 
 /// SQLite has one writer at a time. Queueing this process's writers on a
-/// mutex, instead of letting them spin in SQLite's busy handler (which
-/// sleeps in growing steps), keeps the tail latency of writes short; the
-/// busy timeout still covers other processes (the CLI) writing at once.
-pub fn sqlite_writer() -> std::sync::MutexGuard<'static, ()> {
-    static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    WRITER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// fair (first come, first served) lock, instead of letting them spin in
+/// SQLite's busy handler (which sleeps in growing steps) or barge past each
+/// other, keeps the tail latency of writes short; the busy timeout still
+/// covers other processes (the CLI) writing at once.
+pub fn sqlite_writer() -> parking_lot::FairMutexGuard<'static, ()> {
+    static WRITER: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
+    WRITER.lock()
 }
 
 /// The current time as stored: UTC without zone, truncated to microseconds so
