@@ -404,6 +404,16 @@ pub async fn enrol(
             other => other,
         })?;
     tracing::info!(cohort.id = cohort_id, user.id = user_id, "enrolled");
+    let entry = super::audit_entry(
+        s,
+        Some(r.program_id),
+        "account.enrol",
+        "cohort",
+        Some(cohort_id),
+        None,
+        Some(serde_json::json!({"user_id": user_id, "role": part})),
+    );
+    record_audit(state, entry).await;
     Ok(EnrolmentView::from_rows(&enrolment, &user))
 }
 
@@ -423,6 +433,16 @@ pub async fn unenrol(state: &AppState, s: &Session, cohort_id: i64, user_id: i64
         return Err(AppError::NotFound("enrolment"));
     }
     tracing::info!(cohort.id = cohort_id, user.id = user_id, "unenrolled");
+    let entry = super::audit_entry(
+        s,
+        Some(r.program_id),
+        "account.unenrol",
+        "cohort",
+        Some(cohort_id),
+        Some(serde_json::json!({"user_id": user_id})),
+        None,
+    );
+    record_audit(state, entry).await;
     Ok(())
 }
 
@@ -532,6 +552,16 @@ pub async fn create_user(state: &AppState, s: &Session, input: UserInput) -> App
             other => other,
         })?;
     tracing::info!(user.id = row.id, by = s.scope.user_id, "account created");
+    audit_account(
+        state,
+        s,
+        "account.create",
+        row.program_id,
+        row.id,
+        None,
+        &row,
+    )
+    .await;
     Ok(UserView::from_row(&row))
 }
 
@@ -577,10 +607,23 @@ pub async fn update_user(
             "nothing to change: give at least one field",
         ));
     }
+    let before = db(state, move |c| users::find(c, id))
+        .await
+        .map_err(not_found("user"))?;
     let row = db(state, move |c| users::update(c, id, changes))
         .await
         .map_err(not_found("user"))?;
     tracing::info!(user.id = id, by = s.scope.user_id, "account updated");
+    audit_account(
+        state,
+        s,
+        "account.update",
+        row.program_id,
+        id,
+        Some(&before),
+        &row,
+    )
+    .await;
     Ok(UserView::from_row(&row))
 }
 
@@ -604,7 +647,48 @@ pub async fn change_own_password(
         password_hash: Some(hash),
         ..Default::default()
     };
-    db(state, move |c| users::update(c, id, changes)).await?;
+    let row = db(state, move |c| users::update(c, id, changes)).await?;
     tracing::info!(user.id = id, "password changed");
+    audit_account(state, s, "account.password", row.program_id, id, None, &row).await;
     Ok(())
+}
+
+/// An account as the audit log keeps it (never the password hash).
+fn account_json(u: &users::UserRow) -> serde_json::Value {
+    serde_json::json!({
+        "email": u.email,
+        "display_name": u.display_name,
+        "role": u.role,
+        "credential": u.credential,
+        "active": u.active,
+    })
+}
+
+async fn audit_account(
+    state: &AppState,
+    s: &Session,
+    action: &str,
+    program_id: i64,
+    user_id: i64,
+    before: Option<&users::UserRow>,
+    after: &users::UserRow,
+) {
+    let entry = super::audit_entry(
+        s,
+        Some(program_id),
+        action,
+        "user",
+        Some(user_id),
+        before.map(account_json),
+        Some(account_json(after)),
+    );
+    record_audit(state, entry).await;
+}
+
+/// Writes an audit entry after a committed change; a failure is logged, not
+/// returned, since the change itself stands.
+async fn record_audit(state: &AppState, entry: crate::store::audit::NewAudit) {
+    if let Err(e) = db(state, move |c| crate::store::audit::record(c, &entry)).await {
+        tracing::error!(error = %e, "audit entry not written");
+    }
 }

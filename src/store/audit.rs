@@ -89,3 +89,12 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
             .load(c)
     })?)
 }
+
+/// Records an entry on its own (for changes whose store call is already
+/// committed, such as account edits).
+pub fn record(conn: &mut DbConn, entry: &NewAudit) -> StoreResult<()> {
+    super::write_tx!(conn, c => {
+        record_audit!(c, entry)?;
+        Ok(())
+    })
+}

@@ -120,6 +120,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "created" => "Created.",
         "exam_started" => "Your exam clock has started.",
+        "reviewed" => "Review saved.",
+        "hours_logged" => "Hours logged.",
+        "signed_off" => "Period signed off.",
         "saved" => "Changes saved.",
         "enrolled" => "Enrolled.",
         "removed" => "Enrolment removed.",

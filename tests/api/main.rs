@@ -17,6 +17,7 @@ mod fhir;
 mod hours;
 mod ops;
 mod pages;
+mod practicum_pages;
 mod reports;
 mod review;
 mod roster;

@@ -955,3 +955,222 @@ async fn a_student_codes_an_assigned_encounter_with_live_edits_and_reads_the_res
     screenshot(&client, "worklist-after.png").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_supervisor_reviews_a_claim_from_the_queue() {
+    let Some((driver, chromium)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let s1 = app.token("student1@demo.example").await;
+    let (_, page) = app.get_json("/api/v1/encounters?limit=1", &sup).await;
+    let enc = page["items"][0]["encounter"]["id"].as_i64().unwrap();
+    let (_, keys) = app
+        .get_json(&format!("/api/v1/encounters/{enc}/keys"), &sup)
+        .await;
+    let k = &keys[0]["key"];
+    let lines: Vec<serde_json::Value> = k["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]}))
+        .collect();
+    let claim = json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": [k["diagnoses"][0]], "lines": lines});
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/encounters/{enc}/claims"),
+            &s1,
+        )
+        .header("Idempotency-Key", "browser-review")
+        .json(&claim)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let sub: serde_json::Value = res.json().await.unwrap();
+    let id = sub["id"].as_i64().unwrap();
+
+    // The supervisor opens the queue from the dashboard, filters to what
+    // needs review, opens the claim and overrides its score with a comment.
+    let client = browser(&driver, &chromium).await;
+    sign_in(&client, &app.address, "supervisor@demo.example").await;
+    client
+        .find(Locator::LinkText("Review queue"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        5,
+        "return location.pathname.endsWith('/review');",
+        "the review queue",
+        "",
+    )
+    .await;
+    client
+        .find(Locator::Css("input[name=needs_review]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_query(&client, "needs_review=yes").await;
+    client
+        .find(Locator::LinkText(&format!("Review claim {id}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        5,
+        "return !!document.getElementById('do-review-heading');",
+        "the review form",
+        "",
+    )
+    .await;
+    screenshot(&client, "review-before.png").await;
+    client
+        .find(Locator::Css("input[name=outcome][value=overridden]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("override_total"))
+        .await
+        .unwrap()
+        .send_keys("92.5")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("comment"))
+        .await
+        .unwrap()
+        .send_keys("The second diagnosis was not documented clearly; credit given.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "#do-review-heading ~ form button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_query(&client, "notice=reviewed").await;
+    let body = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Supervisor review: overridden"), "{body}");
+    assert!(body.contains("Score: 92.5%"), "{body}");
+    screenshot(&client, "review-after.png").await;
+
+    // The student sees the outcome and the comment.
+    let (_, seen) = app.get_json(&format!("/api/v1/claims/{id}"), &s1).await;
+    assert_eq!(seen["score"]["total"], 92.5);
+    assert!(
+        seen["review"]["comment"]
+            .as_str()
+            .unwrap()
+            .contains("credit given")
+    );
+    let _ = ids;
+    client.close().await.ok();
+}
+
+#[tokio::test]
+async fn a_program_admin_reads_the_cohort_report() {
+    let Some((driver, chromium)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    let admin = app.token("admin@demo.example").await;
+    let today = chrono::Utc::now().date_naive();
+    let (status, _) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/cohorts/{}/students/{}/hours",
+                ids.cohort_id, ids.student1_id
+            ),
+            &admin,
+            &json!({"work_date": today, "minutes": 90, "activity": "Orientation", "reason": "Program orientation"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let client = browser(&driver, &chromium).await;
+    sign_in(&client, &app.address, "admin@demo.example").await;
+    client
+        .goto(&format!("{}/cohorts/{}/report", app.address, ids.cohort_id))
+        .await
+        .unwrap();
+    assert!(heading(&client).await.starts_with("Cohort report"));
+    // Five students, with progress bars and the CSV links; three charts.
+    let facts = eval(
+        &client,
+        "return {rows: document.querySelectorAll('main tbody tr').length, \
+                 bars: document.querySelectorAll('main progress').length, \
+                 charts: document.querySelectorAll('main svg[role=img]').length, \
+                 csv: [...document.querySelectorAll('a[href*=\"report.csv\"]')].length};",
+    )
+    .await;
+    assert_eq!(facts["rows"], 5, "{facts}");
+    assert_eq!(facts["bars"], 5, "{facts}");
+    assert_eq!(facts["charts"], 3, "{facts}");
+    assert_eq!(facts["csv"], 3, "{facts}");
+    screenshot(&client, "cohort-report.png").await;
+    // The student's printable record shows the approved orientation.
+    client
+        .find(Locator::Css(&format!(
+            "a[href='/cohorts/{}/students/{}/record']",
+            ids.cohort_id, ids.student1_id
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        5,
+        "return document.body.innerText.includes('Professional practice experience record');",
+        "the PPE record",
+        "",
+    )
+    .await;
+    let text = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Orientation") && text.contains("1.5 of"),
+        "{text}"
+    );
+    screenshot(&client, "ppe-record.png").await;
+    client.close().await.ok();
+}

@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
 use crate::claims::edits::Finding;
 use crate::claims::{Claim, ClaimLine, ClaimPatient, letter};
@@ -20,7 +21,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(workspace),
     )
     .route("/ehr/encounters/{encounter_id}/code", web::post().to(act))
-    .route("/ehr/claims/{claim_id}", web::get().to(result));
+    .route("/ehr/claims/{claim_id}", web::get().to(result))
+    .route("/ehr/claims/{claim_id}/review", web::post().to(review));
 }
 
 /// Service lines shown on the form (the paper CMS-1500 has six).
@@ -349,6 +351,9 @@ struct ResultPage {
     sub: SubmissionView,
     patient: ehr::PatientView,
     encounter_id: i64,
+    /// The caller supervises this claim (review form, history).
+    staff: bool,
+    error: Option<String>,
 }
 
 impl ResultPage {
@@ -427,22 +432,110 @@ async fn result(
     state: web::Data<AppState>,
     s: PageSession,
     path: web::Path<i64>,
+    q: web::Query<super::NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let sub = claims::get(&state, &s, path.into_inner()).await?;
-    let detail = ehr::encounter_detail(&state, &s, sub.encounter_id).await?;
+    render_result(
+        &state,
+        &s,
+        path.into_inner(),
+        q.notice.as_deref(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_result(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+    notice: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let (_, staff) = claims::submission_access(state, s, id).await?;
+    let sub = claims::get(state, s, id).await?;
+    let detail = ehr::encounter_detail(state, s, sub.encounter_id).await?;
     let page = ResultPage {
         chrome: Chrome::for_session(
-            &s,
+            s,
             if s.scope.role == crate::practicum::accounts::Role::Student {
                 "/worklist"
             } else {
                 "/ehr"
             },
-            None,
+            notice,
         ),
         patient: detail.view.patient.clone(),
         encounter_id: sub.encounter_id,
         sub,
+        staff,
+        error,
     };
-    Ok(html(StatusCode::OK, &page))
+    Ok(html(status, &page))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    override_total: String,
+}
+
+/// A supervisor's review from the result page.
+async fn review(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<ReviewForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path.into_inner();
+    s.check_csrf(&state, &form.csrf_token)?;
+    let total = form.override_total.trim();
+    let parsed = if total.is_empty() {
+        Ok(None)
+    } else {
+        total.parse::<f64>().map(Some).map_err(|_| {
+            AppError::Invalid(crate::practicum::Invalid::new(
+                "override_total",
+                "enter a number from 0 to 100",
+            ))
+        })
+    };
+    let result = match parsed {
+        Ok(override_total) => {
+            crate::service::review::review(
+                &state,
+                &s,
+                id,
+                crate::service::review::ReviewInput {
+                    outcome: form.outcome.clone(),
+                    comment: form.comment.clone(),
+                    override_total,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/ehr/claims/{id}?notice=reviewed"))),
+        Err(AppError::Invalid(inv)) => {
+            render_result(
+                &state,
+                &s,
+                id,
+                None,
+                Some(format!("{}: {}", inv.field, inv.message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

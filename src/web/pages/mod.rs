@@ -2,6 +2,7 @@
 
 mod admin;
 mod assignments;
+mod audit;
 mod auth;
 mod coding;
 mod docs;
@@ -9,6 +10,7 @@ mod ehr;
 mod encoder;
 mod home;
 mod reports;
+mod review;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -23,6 +25,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     coding::configure(cfg);
     assignments::configure(cfg);
     reports::configure(cfg);
+    review::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// The `?notice=` confirmation code after a redirect.

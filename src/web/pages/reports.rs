@@ -17,6 +17,14 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/cohorts/{cohort_id}/students/{student_id}/record",
             web::get().to(record),
+        )
+        .route(
+            "/cohorts/{cohort_id}/students/{student_id}/hours",
+            web::get().to(hours_page),
+        )
+        .route(
+            "/cohorts/{cohort_id}/students/{student_id}/hours",
+            web::post().to(hours_action),
         );
 }
 
@@ -184,4 +192,173 @@ async fn record(
         cohort,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+// ---- the site log page ------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "hours.html")]
+struct HoursPage {
+    chrome: Chrome,
+    cohort: CohortView,
+    log: SiteLog,
+    staff: bool,
+    approved: String,
+    pending: String,
+    required: String,
+    today: chrono::NaiveDate,
+    error: Option<String>,
+}
+
+async fn render_hours(
+    state: &AppState,
+    s: &PageSession,
+    cohort_id: i64,
+    student_id: i64,
+    notice: Option<&str>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let cohort = directory::get_cohort(state, s, cohort_id).await?;
+    let log = hours::site_log(state, s, cohort_id, student_id).await?;
+    let cref = crate::practicum::access::CohortRef {
+        id: cohort.id,
+        program_id: cohort.program_id,
+    };
+    let page = HoursPage {
+        chrome: Chrome::for_session(s, "/dashboard", notice),
+        staff: s.scope.can_supervise_charts(cref),
+        approved: hours(log.approved_minutes),
+        pending: hours(log.pending_minutes),
+        required: hours(log.required_minutes),
+        today: crate::store::now().date(),
+        log,
+        cohort,
+        error,
+    };
+    Ok(html(status, &page))
+}
+
+async fn hours_page(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<(i64, i64)>,
+    q: web::Query<super::NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (c, st) = path.into_inner();
+    render_hours(&state, &s, c, st, q.notice.as_deref(), None, StatusCode::OK).await
+}
+
+/// Every hours form posts here with an `action`: manual, decide, reverse, signoff.
+async fn hours_action(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<std::collections::HashMap<String, String>>,
+) -> Result<HttpResponse, PageError> {
+    use crate::error::AppError;
+    use crate::service::hours::{DecisionInput, ManualInput, ReversalInput, SignoffInput};
+    let (cohort_id, student_id) = path.into_inner();
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    s.check_csrf(&state, &get("csrf_token"))?;
+    let date = |field: &'static str| -> Result<chrono::NaiveDate, AppError> {
+        chrono::NaiveDate::parse_from_str(&get(field), "%Y-%m-%d").map_err(|_| {
+            crate::practicum::Invalid::new(field, "enter a date like 2026-03-14").into()
+        })
+    };
+    let entry = || -> Result<i64, AppError> {
+        get("entry")
+            .parse()
+            .map_err(|_| crate::practicum::Invalid::new("entry", "no entry chosen").into())
+    };
+    let result: Result<&'static str, AppError> = async {
+        match get("action").as_str() {
+            "manual" => {
+                let minutes = get("minutes").parse::<u32>().map_err(|_| {
+                    AppError::from(crate::practicum::Invalid::new(
+                        "minutes",
+                        "enter whole minutes",
+                    ))
+                })?;
+                hours::add_manual(
+                    &state,
+                    &s,
+                    cohort_id,
+                    student_id,
+                    ManualInput {
+                        work_date: date("work_date")?,
+                        minutes,
+                        activity: get("activity"),
+                        reason: get("reason"),
+                    },
+                )
+                .await
+                .map(|_| "hours_logged")
+            }
+            "approve" | "reject" => hours::decide(
+                &state,
+                &s,
+                entry()?,
+                DecisionInput {
+                    status: if get("action") == "approve" {
+                        "approved"
+                    } else {
+                        "rejected"
+                    }
+                    .into(),
+                },
+            )
+            .await
+            .map(|_| "saved"),
+            "reverse" => hours::reverse(
+                &state,
+                &s,
+                entry()?,
+                ReversalInput {
+                    reason: get("reason"),
+                },
+            )
+            .await
+            .map(|_| "saved"),
+            "signoff" => hours::sign_off(
+                &state,
+                &s,
+                cohort_id,
+                student_id,
+                SignoffInput {
+                    period_start: date("period_start")?,
+                    period_end: date("period_end")?,
+                    attestation: get("attestation"),
+                },
+            )
+            .await
+            .map(|_| "signed_off"),
+            _ => Err(crate::practicum::Invalid::new("action", "unknown action").into()),
+        }
+    }
+    .await;
+    match result {
+        Ok(notice) => Ok(crate::web::see_other(&format!(
+            "/cohorts/{cohort_id}/students/{student_id}/hours?notice={notice}"
+        ))),
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Conflict { .. } | AppError::BadRequest { .. }),
+        ) => {
+            let msg = match (&e, e.field()) {
+                (AppError::Invalid(inv), _) => format!("{}: {}", inv.field, inv.message),
+                _ => e.to_string(),
+            };
+            render_hours(
+                &state,
+                &s,
+                cohort_id,
+                student_id,
+                None,
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
