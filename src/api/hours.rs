@@ -15,6 +15,7 @@ use crate::service::hours::{
 pub(super) fn configure(cfg: &mut ServiceConfig) {
     cfg.service(heartbeat)
         .service(site_log)
+        .service(site_log_csv)
         .service(add_manual)
         .service(pending)
         .service(decide)
@@ -204,4 +205,35 @@ async fn sign_off(
     let (cohort, student) = path.into_inner();
     Ok(HttpResponse::Created()
         .json(hours::sign_off(&state, &caller, cohort, student, input).await?))
+}
+
+/// The site log as CSV (same access as the log).
+#[utoipa::path(
+    tag = "hours",
+    security(("bearer" = [])),
+    params(
+        ("cohort_id" = i64, Path, description = "Cohort id"),
+        ("student_id" = i64, Path, description = "Student id"),
+    ),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such cohort or student visible to you", body = ErrorBody),
+    )
+)]
+#[get("/cohorts/{cohort_id}/students/{student_id}/hours.csv")]
+async fn site_log_csv(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (cohort, student) = path.into_inner();
+    let body = hours::site_log_csv(&state, &caller, cohort, student).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"site-log-{cohort}-{student}.csv\""),
+        ))
+        .body(body))
 }

@@ -452,7 +452,8 @@ pub fn cohort_report(
 /// Neutralizes spreadsheet formulas: names and e-mails are user-entered, and a
 /// cell such as `=HYPERLINK(...)` would run when the export is opened.
 fn safe_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // A plain number (a negative reversal, say) is no formula.
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -468,7 +469,7 @@ fn hours_text(minutes: i64) -> String {
 }
 
 /// Writes a table; every cell passes the formula guard.
-fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+pub fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut write = |cells: Vec<String>| {
         w.write_record(cells.iter().map(|c| safe_cell(c)))

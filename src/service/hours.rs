@@ -680,3 +680,49 @@ pub async fn pending(state: &AppState, s: &Session, cohort_id: i64) -> AppResult
     .await?;
     Ok(rows.iter().map(|e| entry_view(e, None, false)).collect())
 }
+
+/// The site log as CSV (same access as the log).
+pub async fn site_log_csv(
+    state: &AppState,
+    s: &Session,
+    cohort_id: i64,
+    student_id: i64,
+) -> AppResult<String> {
+    let log = site_log(state, s, cohort_id, student_id).await?;
+    Ok(crate::practicum::reports::table(
+        &[
+            "date",
+            "activity",
+            "minutes",
+            "time",
+            "kind",
+            "status",
+            "supervisor",
+            "decided_at",
+            "reason",
+            "signed_off",
+        ],
+        log.entries.iter().map(|e| {
+            vec![
+                e.work_date.to_string(),
+                e.activity.clone(),
+                e.minutes.to_string(),
+                e.time.clone(),
+                e.kind.clone(),
+                e.status.clone(),
+                e.supervisor.clone().unwrap_or_else(|| {
+                    if e.auto_approved {
+                        "program rule".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+                e.decided_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                e.reason.clone(),
+                e.signed_off.to_string(),
+            ]
+        }),
+    ))
+}

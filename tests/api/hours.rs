@@ -272,6 +272,28 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
         "the sign-off keeps what was signed"
     );
 
+    // The site log exports as CSV that parses back, reversal included.
+    let res = app
+        .request(
+            Method::GET,
+            &format!("{}.csv", log_path(ids.cohort_id, ids.student1_id)),
+            &sup,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), log["entries"].as_array().unwrap().len());
+    let minutes: i64 = rows
+        .iter()
+        .filter(|r| &r[5] == "approved")
+        .map(|r| r[2].parse::<i64>().unwrap())
+        .sum();
+    assert_eq!(minutes, 45, "approved minutes add up in the export: {text}");
+
     // The audit log saw each step.
     let (_, audit) = app
         .get_json(

@@ -233,3 +233,31 @@ async fn supervisors_build_assignments_with_the_form() {
         html.contains("Mock exam") && html.contains("exam (120 min)") && html.contains("withheld")
     );
 }
+
+#[tokio::test]
+async fn admins_import_a_pasted_roster_and_see_each_bad_row() {
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    sign_in_page(&app, "admin@demo.example").await;
+    let (status, html) = page(&app, &format!("/admin/cohorts/{}", ids.cohort_id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Import students from CSV"));
+    let csrf = hidden(&html, "csrf_token");
+    let path = format!("/admin/cohorts/{}/roster", ids.cohort_id);
+    let csv = "email,name\nfresh@students.example,Fresh Student\nbroken,No Email\n";
+    let (status, _, html) = post(&app, &path, &[("csrf_token", &csrf), ("csv", csv)]).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("Nothing imported") && html.contains("<td>3</td><td>email</td>"),
+        "{html}"
+    );
+    let (status, _, html) = post(
+        &app,
+        &path,
+        &[("csrf_token", &csrf), ("csv", csv), ("skip_invalid", "yes")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Roster imported") && html.contains("fresh@students.example"));
+    assert!(html.contains("Initial password"));
+}

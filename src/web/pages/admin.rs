@@ -32,6 +32,10 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(create_cohort),
         )
         .route("/admin/cohorts/{cohort_id}", web::get().to(cohort_page))
+        .route(
+            "/admin/cohorts/{cohort_id}/roster",
+            web::post().to(import_roster),
+        )
         .route("/admin/cohorts/{cohort_id}", web::post().to(update_cohort))
         .route(
             "/admin/cohorts/{cohort_id}/enrolments",
@@ -701,4 +705,69 @@ async fn update_user(
             .await
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct RosterForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    csv: String,
+    #[serde(default)]
+    skip_invalid: String,
+}
+
+#[derive(Template)]
+#[template(path = "roster_result.html")]
+struct RosterResultPage {
+    chrome: Chrome,
+    cohort_id: i64,
+    report: crate::service::roster::RosterReport,
+}
+
+/// Imports a pasted roster and shows what happened, row by row.
+async fn import_roster(
+    state: web::Data<AppState>,
+    s: PageSession,
+    path: web::Path<i64>,
+    form: web::Form<RosterForm>,
+) -> Result<HttpResponse, PageError> {
+    let cohort_id = path.into_inner();
+    s.check_csrf(&state, &form.csrf_token)?;
+    let report = match crate::service::roster::import(
+        &state,
+        &s,
+        cohort_id,
+        form.csv.clone().into_bytes(),
+        form.skip_invalid == "yes",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(AppError::Invalid(inv)) => crate::service::roster::RosterReport {
+            imported: false,
+            created: Vec::new(),
+            enrolled: Vec::new(),
+            already_enrolled: Vec::new(),
+            errors: vec![crate::service::roster::RowProblem {
+                line: 1,
+                field: inv.field.into(),
+                message: inv.message,
+            }],
+        },
+        Err(e) => return Err(e.into()),
+    };
+    let status = if report.imported {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(
+        status,
+        &RosterResultPage {
+            chrome: Chrome::for_session(&s, "/admin/programs", None),
+            cohort_id,
+            report,
+        },
+    ))
 }
