@@ -1346,10 +1346,11 @@ mod tests {
 
     #[test]
     fn only_formula_starts_are_guarded() {
-        for risky in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        for risky in ["=1+1", "+1+2", "-2+3", "-cmd", "@SUM(A1)", "\tx", "\rx"] {
             assert_eq!(safe_cell(risky), format!("'{risky}"));
         }
-        for plain in ["Ana", "a=b", "", "1-2"] {
+        // Plain numbers, negative ones included (reversing entries), stay numbers.
+        for plain in ["Ana", "a=b", "", "1-2", "-30", "-0.5"] {
             assert_eq!(safe_cell(plain), plain);
         }
     }
