@@ -110,6 +110,64 @@ where
     }
 }
 
+/// Like `drive`, but offering a fixed load: request `i` is due at
+/// `start + i / rate`, whichever of the connections is free sends it, and
+/// its latency counts from when it was due (so a server that falls behind
+/// is charged for the queue it builds, not flattered by a slowed client).
+async fn drive_paced<F>(name: &str, total: usize, connections: usize, rate: f64, make: F) -> Report
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let make = Arc::new(make);
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, make, next, errors) =
+            (client.clone(), make.clone(), next.clone(), errors.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let due = start + Duration::from_secs_f64(i as f64 / rate);
+                tokio::time::sleep_until(due).await;
+                match make(&client).send().await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.bytes().await;
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                latencies.push(due.elapsed().as_micros() as u64);
+            }
+            latencies
+        }));
+    }
+    let mut latencies_us = Vec::with_capacity(total);
+    for t in tasks {
+        latencies_us.extend(t.await.expect("worker"));
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Report {
+        name: name.into(),
+        requests: total,
+        errors: errors.load(Ordering::Relaxed),
+        elapsed,
+        latencies_us,
+    }
+}
+
 /// The ceiling: a bare actix-web endpoint with nothing behind it.
 fn start_bare_server() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -311,6 +369,26 @@ async fn main() {
                     .bearer_auth(&t)
                     .header("Idempotency-Key", format!("bench-{i}"))
                     .json(&c2)
+            },
+        )
+        .await,
+    );
+    // The same at the target's offered load: 1,000 submissions/s from 64
+    // connections, latency counted from when each was due.
+    let (b, t, c3) = (base.clone(), student.clone(), claim.clone());
+    let counter = Arc::new(AtomicUsize::new(0));
+    reports.push(
+        drive_paced(
+            "POST /api/v1/encounters/{id}/claims (submit + score) at 1,000/s offered",
+            opts.submissions,
+            c,
+            1000.0,
+            move |cl| {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                cl.post(format!("{b}/api/v1/encounters/{enc}/claims"))
+                    .bearer_auth(&t)
+                    .header("Idempotency-Key", format!("paced-{i}"))
+                    .json(&c3)
             },
         )
         .await,
