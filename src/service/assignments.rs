@@ -641,3 +641,36 @@ pub async fn worklist(state: &AppState, s: &Session) -> AppResult<Vec<Assignment
     out.sort_by_key(|a| (a.phase == "closed", a.due_at));
     Ok(out)
 }
+
+/// Keeps an exam's encounters closed to its students until they start the
+/// exam (so nobody reads the cases before the clock runs). Staff, and
+/// encounters in no exam, pass.
+pub(crate) async fn exam_gate(state: &AppState, s: &Session, encounter_id: i64) -> AppResult<()> {
+    if s.scope.role != Role::Student {
+        return Ok(());
+    }
+    let student = s.user.id;
+    let now = crate::store::now();
+    let blocked = db(state, move |c| {
+        for (item, a) in store::containing(c, encounter_id)? {
+            if a.mode != "exam" || item.student_id.is_some_and(|id| id != student) {
+                continue;
+            }
+            match rules_of(&a).phase(now) {
+                Phase::Closed => {}
+                Phase::Upcoming => return Ok(true),
+                Phase::Open => {
+                    if store::attempt(c, a.id, student)?.is_none() {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    })
+    .await?;
+    if blocked {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}

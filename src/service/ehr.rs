@@ -891,6 +891,7 @@ pub async fn encounter_detail(
     .await
     .map_err(not_found("encounter"))?;
     let cohort = check_cohort(state, s, row.cohort_id, "encounter").await?;
+    super::assignments::exam_gate(state, s, id).await?;
     let chart: Chart = serde_json::from_str(&row.chart).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
             "encounter {id}: stored chart unreadable: {e}"
@@ -950,6 +951,7 @@ pub async fn document(state: &AppState, s: &Session, id: i64) -> AppResult<Docum
     .await
     .map_err(not_found("document"))?;
     check_cohort(state, s, row.cohort_id, "document").await?;
+    super::assignments::exam_gate(state, s, row.id).await?;
     Ok(document_view(&doc))
 }
 

@@ -366,3 +366,71 @@ async fn late_practice_work_is_flagged_or_refused_as_the_assignment_says() {
     assert_eq!(view["phase"], "upcoming");
     assert_eq!(view["items"], json!([]), "nothing to code before it opens");
 }
+
+#[tokio::test]
+async fn a_shared_exam_stays_closed_until_the_student_starts_it() {
+    let app = spawn_app().await;
+    let ids = app.demo_ids().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let s1 = app.token("student1@demo.example").await;
+    let ids_of = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["encounter"]["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, before) = app.get_json("/api/v1/encounters?limit=200", &sup).await;
+    let (status, a) = create(
+        &app,
+        &sup,
+        ids.cohort_id,
+        &json!({"title": "Shared mock exam", "mode": "exam", "shared_set": true, "seed": 77,
+                "opens_at": at(Duration::hours(-1)), "due_at": at(Duration::hours(2)),
+                "time_limit_minutes": 60, "count": 1}),
+    )
+    .await;
+    assert_eq!(status, 201, "{a}");
+    let (_, after) = app.get_json("/api/v1/encounters?limit=200", &sup).await;
+    let new: Vec<i64> = ids_of(&after)
+        .into_iter()
+        .filter(|e| !ids_of(&before).contains(e))
+        .collect();
+    assert_eq!(new.len(), 1, "one shared encounter was generated");
+    let enc = new[0];
+
+    // Before the start: the chart, its documents and the FHIR view are closed.
+    let (status, _) = app
+        .get_json(&format!("/api/v1/encounters/{enc}"), &s1)
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .get_json(&format!("/fhir/r4/Encounter/{enc}/$everything"), &s1)
+        .await;
+    assert_eq!(status, 403);
+    let (_, staff) = app
+        .get_json(&format!("/api/v1/encounters/{enc}"), &sup)
+        .await;
+    let doc = staff["documents"][0]["id"].as_i64().unwrap();
+    let (status, _) = app.get_json(&format!("/api/v1/documents/{doc}"), &s1).await;
+    assert_eq!(status, 403);
+
+    // After the start it opens, and it is on the student's list.
+    let (status, exam) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/assignments/{}/start", a["id"]),
+            &s1,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{exam}");
+    assert_eq!(encounters_of(&exam), vec![enc]);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/encounters/{enc}"), &s1)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_json(&format!("/api/v1/documents/{doc}"), &s1).await;
+    assert_eq!(status, 200);
+}
