@@ -178,7 +178,10 @@ async fn patient_everything(
     let chart = ehr::patient_chart(&state, &c, pid).await?;
     let mut resources = vec![fhir::patient(&chart.patient)];
     for e in &chart.encounters {
-        let d = ehr::encounter_detail(&state, &c, e.id).await?;
+        // An exam encounter not yet open to this student is left out.
+        let Some(d) = listed(ehr::encounter_detail(&state, &c, e.id).await)? else {
+            continue;
+        };
         resources.extend(fhir::encounter_resources(&d).into_iter().skip(1));
     }
     ok(fhir::searchset(
@@ -187,6 +190,16 @@ async fn patient_everything(
         resources,
         None,
     ))
+}
+
+/// An encounter for a search result: one the caller may not open yet (an
+/// exam not started) is skipped rather than failing the whole Bundle.
+fn listed(r: Result<EncounterDetail, AppError>) -> Result<Option<EncounterDetail>, AppError> {
+    match r {
+        Ok(d) => Ok(Some(d)),
+        Err(AppError::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 async fn detail(state: &AppState, c: &Caller, raw: &str) -> Result<EncounterDetail, FhirError> {
@@ -224,17 +237,17 @@ async fn search_encounters(
             let pid = numeric_id(p.trim_start_matches("Patient/"), "patient")?;
             let chart = ehr::patient_chart(&state, &c, pid).await?;
             for e in &chart.encounters {
-                resources.push(fhir::encounter(
-                    &ehr::encounter_detail(&state, &c, e.id).await?,
-                ));
+                if let Some(d) = listed(ehr::encounter_detail(&state, &c, e.id).await)? {
+                    resources.push(fhir::encounter(&d));
+                }
             }
         }
         None => {
             let page = ehr::list_encounters(&state, &c, EncounterQuery::default()).await?;
             for i in &page.items {
-                resources.push(fhir::encounter(
-                    &ehr::encounter_detail(&state, &c, i.encounter.id).await?,
-                ));
+                if let Some(d) = listed(ehr::encounter_detail(&state, &c, i.encounter.id).await)? {
+                    resources.push(fhir::encounter(&d));
+                }
             }
         }
     }

@@ -169,6 +169,11 @@ impl Rules {
         if now < self.opens_at {
             return Err(Refusal::NotOpen);
         }
+        // A closed exam has released its keys: nothing more is taken, late
+        // policy or not.
+        if self.mode == Mode::Exam && now >= self.due_at && !returned {
+            return Err(Refusal::PastDeadline(self.due_at));
+        }
         let deadline = match self.mode {
             Mode::Exam => attempt_deadline.ok_or(Refusal::ExamNotStarted)?,
             Mode::Practice => self.due_at,
@@ -177,7 +182,9 @@ impl Rules {
             return Err(Refusal::NoResubmission);
         }
         let late = now > deadline;
-        if late && self.late == LatePolicy::Reject {
+        // A claim returned for correction may always be corrected (flagged
+        // late when past the deadline).
+        if late && self.late == LatePolicy::Reject && !returned {
             return Err(Refusal::PastDeadline(deadline));
         }
         Ok(late)
@@ -276,6 +283,16 @@ mod tests {
         };
         assert_eq!(
             flagged.check_submission(at("2026-12-01T12:01"), Some(deadline), 0, false),
+            Ok(true)
+        );
+        // Once the exam has closed nothing is taken, flagged or not...
+        assert_eq!(
+            flagged.check_submission(at("2026-12-01T17:00"), Some(deadline), 0, false),
+            Err(Refusal::PastDeadline(at("2026-12-01T17:00")))
+        );
+        // ...except the correction of a claim the supervisor returned.
+        assert_eq!(
+            r.check_submission(at("2026-12-02T09:00"), Some(deadline), 1, true),
             Ok(true)
         );
     }

@@ -334,8 +334,9 @@ pub fn reversal_minutes(
     Ok(-minutes)
 }
 
-/// Checks a sign-off over [start, end]. The period must be over (no
-/// signing time not yet worked), must not sign anything twice, and every
+/// Checks a sign-off over [start, end]. The period must be over — it ends
+/// before today, since today's coding and reversing entries are still being
+/// dated today — must not sign anything twice, and every
 /// entry inside must be decided so the signed total is final.
 pub fn check_signoff(
     start: NaiveDate,
@@ -350,8 +351,11 @@ pub fn check_signoff(
             "must not be before period_start",
         ));
     }
-    if end > today {
-        return Err(Invalid::new("period_end", "must not be in the future"));
+    if end >= today {
+        return Err(Invalid::new(
+            "period_end",
+            "must be before today: today's work is still being logged",
+        ));
     }
     let period = SignedPeriod { start, end };
     if let Some(p) = earlier.iter().find(|p| p.overlaps(&period)) {
@@ -706,7 +710,7 @@ mod tests {
         let today = day("2026-04-05");
         let earlier = [march()];
         assert_eq!(
-            check_signoff(day("2026-04-01"), day("2026-04-05"), today, &earlier, 0),
+            check_signoff(day("2026-04-01"), day("2026-04-04"), today, &earlier, 0),
             Ok(())
         );
         assert_eq!(
@@ -720,6 +724,11 @@ mod tests {
         };
         assert_eq!(field("2026-04-03", "2026-04-02", 0), "period_end");
         assert_eq!(field("2026-04-01", "2026-04-06", 0), "period_end");
+        assert_eq!(
+            field("2026-04-01", "2026-04-05", 0),
+            "period_end",
+            "today is still open"
+        );
         assert_eq!(field("2026-03-31", "2026-04-04", 0), "period_start");
         assert_eq!(field("2026-02-01", "2026-03-01", 0), "period_start");
         assert_eq!(field("2026-02-01", "2026-04-04", 0), "period_start");

@@ -512,11 +512,18 @@ async fn student_view(
             let subs = claim_store::submissions(c, i.encounter_id, Some(student))?;
             let latest = subs.first().cloned();
             let (returned, score) = match &latest {
-                Some(sub) => (
-                    crate::store::reviews::latest(c, sub.id)?
-                        .is_some_and(|r| r.outcome == "returned"),
-                    claim_store::scores(c, sub.id)?.last().map(|s| s.total),
-                ),
+                Some(sub) => {
+                    let scores = claim_store::scores(c, sub.id)?;
+                    let reviews = crate::store::reviews::of_submission(c, sub.id)?;
+                    // The score the student sees: an override stands until a
+                    // later re-score replaces it.
+                    let total = super::claims::effective_override(&scores, &reviews)
+                        .or_else(|| scores.last().map(|s| s.total));
+                    (
+                        reviews.last().is_some_and(|r| r.outcome == "returned"),
+                        total,
+                    )
+                }
                 None => (false, None),
             };
             let draft = claim_store::draft(c, i.encounter_id, student)?;
@@ -576,12 +583,16 @@ async fn ensure_items(state: &AppState, a: &AssignmentRow, student: i64) -> AppR
     let seed = student_seed(a.seed as u64, student);
     let library = state.library.clone();
     let (cohort_id, by) = (a.cohort_id, a.created_by);
-    db(state, move |c| {
+    let given = db(state, move |c| {
         let ids = draw(c, &library, cohort_id, by, &selection, seed)?;
         store::give_items(c, assignment_id, student, &ids)
     })
-    .await?;
-    Ok(())
+    .await;
+    match given {
+        // Another request gave the same student their set at the same moment.
+        Ok(()) | Err(AppError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Starts a student's exam clock (starting again changes nothing).
@@ -620,10 +631,15 @@ pub async fn start(state: &AppState, s: &Session, id: i64) -> AppResult<Assignme
             Phase::Open => {}
         }
         let r = rules.clone();
-        db(state, move |c| {
+        match db(state, move |c| {
             store::start(c, id, student, |at| r.deadline_for(at))
         })
-        .await?;
+        .await
+        {
+            // A double start at the same moment: the first clock stands.
+            Ok(_) | Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
         tracing::info!(assignment = id, student, "exam started");
     }
     student_view(state, s, a).await

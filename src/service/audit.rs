@@ -82,7 +82,8 @@ pub async fn list(
     let filter = AuditFilter {
         program_id: Some(program_id),
         actor_id: q.actor,
-        action_prefix: q.action.filter(|a| !a.is_empty()),
+        // Actions are lower-case; matching them so keeps both backends alike.
+        action_prefix: q.action.map(|a| a.to_lowercase()).filter(|a| !a.is_empty()),
         entity: q.entity.filter(|e| !e.is_empty()),
         since: q.since,
         until: q.until,

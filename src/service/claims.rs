@@ -58,10 +58,10 @@ use crate::error::AppError;
 use crate::practicum::Invalid;
 use crate::practicum::access::CohortRef;
 use crate::practicum::accounts::Role;
-use crate::practicum::assignments::Rules;
+use crate::practicum::assignments::{Phase, Rules};
 use crate::practicum::grading::Grading;
 use crate::practicum::reports;
-use crate::practicum::visibility::{Mode, student_sees_feedback};
+use crate::practicum::visibility::student_sees_feedback;
 use crate::scenarios::AnswerKey;
 use crate::store::assignments::{self as assignment_store, AssignmentRow, ItemRow};
 use crate::store::claims::{
@@ -265,8 +265,8 @@ pub(crate) fn newest_key(encounter_id: i64, keys: &[ehr::KeyRow]) -> AppResult<(
     Ok((k.version, key))
 }
 
-/// Scores a claim under a program's settings; an exam's pass mark wins over
-/// the program's.
+/// Scores a claim under a program's settings; an assignment's pass mark wins
+/// over the program's.
 pub(crate) fn assess(
     state: &AppState,
     claim: &Claim,
@@ -318,10 +318,15 @@ fn governing(
     if own.is_empty() && containing.iter().any(|(_, a)| a.mode == "exam") {
         return Err(AppError::Forbidden);
     }
+    // Among practice sets, one that is open now wins, then the latest due.
+    let now = crate::store::now();
     Ok(own
         .iter()
         .find(|a| a.mode == "exam")
-        .or_else(|| own.iter().max_by_key(|a| a.due_at))
+        .or_else(|| {
+            own.iter()
+                .max_by_key(|a| (rules_of(a).phase(now) == Phase::Open, a.due_at))
+        })
         .copied())
 }
 
@@ -420,9 +425,7 @@ pub async fn submit(
                 }
             }
         }
-        if rules.mode == Mode::Exam {
-            exam_pass_mark = Some(a.pass_mark_pct);
-        }
+        exam_pass_mark = Some(a.pass_mark_pct);
     }
     let (key_version, key) = newest_key(encounter_id, &ctx.keys)?;
     let report = assess(state, &claim, &key, &ctx.program, exam_pass_mark);
@@ -451,7 +454,8 @@ pub async fn submit(
                 late = sub.late,
                 "claim submitted"
             );
-            hours::close_session(state, &ctx.program, &ctx.encounter, &sub, &score).await?;
+            hours::close_session(state, &ctx.program, &ctx.encounter, &sub, &score, released)
+                .await?;
             let visible = released;
             Ok(SubmitOutcome::Created(SubmissionView {
                 id: sub.id,
@@ -635,10 +639,7 @@ pub async fn rescore(state: &AppState, s: &Session, id: i64) -> AppResult<Submis
         let (e, _) = ehr::encounter(c, encounter_id)?;
         let cohort = cohorts::find(c, e.cohort_id)?;
         let exam_mark = match sub.assignment_id {
-            Some(a) => {
-                let a = assignment_store::find(c, a)?;
-                (a.mode == "exam").then_some(a.pass_mark_pct)
-            }
+            Some(a) => Some(assignment_store::find(c, a)?.pass_mark_pct),
             None => None,
         };
         Ok((

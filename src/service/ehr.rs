@@ -1177,7 +1177,7 @@ pub async fn add_key(
     let note = input.note.trim().to_owned();
     let by = s.user.id;
     let base = input.base_version;
-    let program_id = s.scope.program_id;
+    let program_id = cohort_ref(state, row.cohort_id).await?.program_id;
     let audit = super::audit_entry(
         s,
         Some(program_id),
@@ -1232,11 +1232,12 @@ pub async fn set_key_lock(
     version: i32,
     locked: bool,
 ) -> AppResult<KeyVersionView> {
-    key_access(state, s, encounter_id).await?;
+    let (row, _) = key_access(state, s, encounter_id).await?;
+    let program_id = cohort_ref(state, row.cohort_id).await?.program_id;
     let by = s.user.id;
     let audit = super::audit_entry(
         s,
-        Some(s.scope.program_id),
+        Some(program_id),
         if locked { "key.approve" } else { "key.unlock" },
         "answer_key",
         Some(encounter_id),

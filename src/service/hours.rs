@@ -109,6 +109,7 @@ pub(crate) async fn close_session(
     encounter: &EncounterRow,
     sub: &SubmissionRow,
     score: &ScoreRow,
+    feedback_released: bool,
 ) -> AppResult<()> {
     let (encounter_id, student) = (sub.encounter_id, sub.student_id);
     let Some(open) = db(state, move |c| {
@@ -127,7 +128,13 @@ pub(crate) async fn close_session(
         &TimePolicy::default(),
     );
     let grading = Grading::from_stored(&program.grading);
-    let status = rules::initial_status(grading.auto_approve_hours_at, score.total);
+    // While an exam withholds the score, an automatic approval would give it
+    // away: the entry waits for a supervisor instead.
+    let status = if feedback_released {
+        rules::initial_status(grading.auto_approve_hours_at, score.total)
+    } else {
+        Status::Pending
+    };
     let entry = NewEntry {
         student_id: student,
         cohort_id: encounter.cohort_id,
@@ -224,6 +231,21 @@ async fn cohort_access(
         return Err(AppError::NotFound("student"));
     }
     Ok((cohort, staff))
+}
+
+/// 404 unless the account is enrolled in the cohort as a student.
+async fn require_student_of(state: &AppState, cohort_id: i64, student_id: i64) -> AppResult<()> {
+    let enrolled = db(state, move |c| {
+        Ok(cohorts::roster(c, cohort_id)?
+            .iter()
+            .any(|(e, _)| e.user_id == student_id && e.role == "student"))
+    })
+    .await?;
+    if enrolled {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("student"))
+    }
 }
 
 fn person(u: &users::UserRow) -> String {
@@ -340,6 +362,7 @@ pub async fn add_manual(
     input: ManualInput,
 ) -> AppResult<EntryView> {
     let (cohort, staff) = cohort_access(state, s, cohort_id, student_id).await?;
+    require_student_of(state, cohort_id, student_id).await?;
     let term_start = db(state, move |c| cohorts::find(c, cohort_id))
         .await?
         .term_start;
@@ -397,7 +420,15 @@ pub async fn add_manual(
             serde_json::json!({"student_id": student_id, "work_date": checked.work_date, "minutes": checked.minutes, "activity": checked.activity, "status": status.as_str()}),
         ),
     );
-    let row = db(state, move |c| store::add_entry(c, &entry, audit)).await?;
+    let row = db(state, move |c| store::add_entry(c, &entry, audit))
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { .. } => AppError::Conflict {
+                message: "this date was just signed off; add a reversing entry instead".into(),
+                field: Some("work_date".into()),
+            },
+            other => other,
+        })?;
     Ok(entry_view(&row, staff.then(|| person_of_session(s)), false))
 }
 
@@ -601,6 +632,7 @@ pub async fn sign_off(
     if !staff {
         return Err(AppError::Forbidden);
     }
+    require_student_of(state, cohort_id, student_id).await?;
     let attestation = rules::check_attestation(&input.attestation)?;
     let (entries, signoffs) = db(state, move |c| {
         Ok((

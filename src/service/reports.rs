@@ -10,6 +10,7 @@ use crate::practicum::Invalid;
 use crate::practicum::reports::{
     self, CohortReport, ScoredClaim, StudentHours, StudentInfo, StudentReport, Tally,
 };
+use crate::store::assignments as assignment_store;
 use crate::store::{DbConn, StoreResult, cohorts, programs, reports as store};
 
 /// Everything a cohort report is computed from.
@@ -20,14 +21,14 @@ struct Inputs {
     claims: Vec<ScoredClaim>,
 }
 
-async fn inputs(state: &AppState, cohort_id: i64) -> AppResult<Inputs> {
-    db(state, move |c| read_inputs(c, cohort_id)).await
+async fn inputs(state: &AppState, cohort_id: i64, hide_unreleased: bool) -> AppResult<Inputs> {
+    db(state, move |c| read_inputs(c, cohort_id, hide_unreleased)).await
 }
 
 /// The cohort report straight from storage (blocking; for benchmarks and
 /// tools).
 pub fn cohort_report_from(conn: &mut DbConn, cohort_id: i64) -> StoreResult<CohortReport> {
-    let i = read_inputs(conn, cohort_id)?;
+    let i = read_inputs(conn, cohort_id, false)?;
     Ok(reports::cohort_report(
         i.students,
         &i.hours,
@@ -36,7 +37,9 @@ pub fn cohort_report_from(conn: &mut DbConn, cohort_id: i64) -> StoreResult<Coho
     ))
 }
 
-fn read_inputs(c: &mut DbConn, cohort_id: i64) -> StoreResult<Inputs> {
+/// `hide_unreleased` leaves out claims on encounters of an exam that has not
+/// closed, so a student's own report cannot give their exam score away.
+fn read_inputs(c: &mut DbConn, cohort_id: i64, hide_unreleased: bool) -> StoreResult<Inputs> {
     {
         let cohort = cohorts::find(c, cohort_id)?;
         let program = programs::find(c, cohort.program_id)?;
@@ -79,19 +82,35 @@ fn read_inputs(c: &mut DbConn, cohort_id: i64) -> StoreResult<Inputs> {
         for (sub, total, at) in overrides {
             override_of.insert(sub, (total, at));
         }
+        let mut withheld = std::collections::HashSet::new();
+        if hide_unreleased {
+            let now = crate::store::now();
+            for a in assignment_store::of_cohort(c, cohort_id)? {
+                if !super::assignments::rules_of(&a).feedback_released(now) {
+                    withheld.extend(
+                        assignment_store::items(c, a.id)?
+                            .iter()
+                            .map(|i| i.encounter_id),
+                    );
+                }
+            }
+        }
+        let pass_mark = f64::from(program.pass_threshold_pct);
         let claims = newest
             .into_values()
+            .filter(|r| !withheld.contains(&r.encounter_id))
             .map(|r| {
-                let total = match override_of.get(&r.submission_id) {
-                    Some((Some(t), _)) => *t,
-                    _ => r.total,
+                // An override stands unless a later re-score replaced it.
+                let (total, passed) = match override_of.get(&r.submission_id) {
+                    Some((Some(t), at)) if *at > r.scored_at => (*t, *t >= pass_mark),
+                    _ => (r.total, r.passed),
                 };
                 ScoredClaim {
                     student_id: r.student_id,
                     area: super::ehr::department(&r.specialty),
                     submitted_at: r.submitted_at,
                     total,
-                    passed: r.passed,
+                    passed,
                     tally: serde_json::from_str::<Tally>(&r.tally).unwrap_or_default(),
                 }
             })
@@ -120,7 +139,7 @@ async fn staff_cohort(state: &AppState, s: &Session, cohort_id: i64) -> AppResul
 /// The cohort report (supervisors of the cohort, program admins).
 pub async fn cohort(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<CohortReport> {
     staff_cohort(state, s, cohort_id).await?;
-    let i = inputs(state, cohort_id).await?;
+    let i = inputs(state, cohort_id, false).await?;
     Ok(reports::cohort_report(
         i.students,
         &i.hours,
@@ -140,10 +159,11 @@ pub async fn student(
     if !s.scope.can_read_charts(cohort) {
         return Err(AppError::NotFound("cohort"));
     }
-    if !s.scope.can_supervise_charts(cohort) && student_id != s.user.id {
+    let staff = s.scope.can_supervise_charts(cohort);
+    if !staff && student_id != s.user.id {
         return Err(AppError::NotFound("student"));
     }
-    let i = inputs(state, cohort_id).await?;
+    let i = inputs(state, cohort_id, !staff).await?;
     let info = i
         .students
         .into_iter()

@@ -89,6 +89,7 @@ pub async fn review(
     if !staff {
         return Err(AppError::Forbidden);
     }
+    let (_, cohort, _) = super::claims::encounter_access(state, s, sub.encounter_id).await?;
     let (outcome, total, comment) = check_review(&input)?;
     let before = db(state, move |c| {
         claim_store::latest_scores(c, &[submission_id])
@@ -101,7 +102,7 @@ pub async fn review(
     };
     let audit = audit_entry(
         s,
-        Some(s.scope.program_id),
+        Some(cohort.program_id),
         action,
         "claim",
         None,
@@ -264,10 +265,7 @@ async fn rescore_encounter(
         for sub in &subs {
             names.insert(sub.student_id, users::find(c, sub.student_id)?.display_name);
             if let Some(a) = sub.assignment_id {
-                let a = assignments::find(c, a)?;
-                if a.mode == "exam" {
-                    exam_marks.insert(sub.id, a.pass_mark_pct);
-                }
+                exam_marks.insert(sub.id, assignments::find(c, a)?.pass_mark_pct);
             }
         }
         Ok((subs, scores, keys, program, names, exam_marks))

@@ -106,7 +106,10 @@ pub async fn import(
             Some(u) if u.program_id != program_id => errors.push(RowProblem {
                 line: row.line,
                 field: "email".into(),
-                message: format!("{} belongs to an account of another program", row.email),
+                message: format!(
+                    "{} is already used by an account outside this program",
+                    row.email
+                ),
             }),
             Some(u) if u.role != "student" => errors.push(RowProblem {
                 line: row.line,

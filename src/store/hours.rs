@@ -188,6 +188,17 @@ pub fn add_entry(conn: &mut DbConn, entry: &NewEntry, audit: NewAudit) -> StoreR
                 return Err(StoreError::Conflict("hour entry already reversed".into()));
             }
         }
+        // A sign-off that committed since the caller checked still wins.
+        let frozen: i64 = hour_signoffs::table
+            .filter(hour_signoffs::student_id.eq(entry.student_id))
+            .filter(hour_signoffs::cohort_id.eq(entry.cohort_id))
+            .filter(hour_signoffs::period_start.le(entry.work_date))
+            .filter(hour_signoffs::period_end.ge(entry.work_date))
+            .count()
+            .get_result(c)?;
+        if frozen > 0 {
+            return Err(StoreError::Conflict("hour entry date signed off".into()));
+        }
         let row = diesel::insert_into(hour_entries::table)
             .values(entry)
             .returning(EntryRow::as_returning())

@@ -20,6 +20,7 @@ pub struct ScoredRow {
     pub total: f64,
     pub passed: bool,
     pub tally: String,
+    pub scored_at: NaiveDateTime,
 }
 
 /// Every score of every submission in a cohort, in no particular order
@@ -39,6 +40,7 @@ pub fn cohort_scores(conn: &mut DbConn, cohort_id: i64) -> StoreResult<Vec<Score
             claim_scores::total,
             claim_scores::passed,
             claim_scores::tally,
+            claim_scores::created_at,
         ))
         .load(c))?)
 }

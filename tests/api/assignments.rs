@@ -267,6 +267,15 @@ async fn the_exam_clock_and_feedback_are_kept_by_the_server() {
         .get_json(&format!("/api/v1/encounters/{}/claims", encs[0]), &s1)
         .await;
     assert!(subs[0]["score"].is_null(), "{subs}");
+    // Nor through the student's own report, which leaves the open exam out.
+    let report_path = format!(
+        "/api/v1/cohorts/{}/students/{}/report",
+        ids.cohort_id, ids.student1_id
+    );
+    let (_, mine) = app.get_json(&report_path, &s1).await;
+    assert_eq!(mine["overall"]["claims"], 0, "{mine}");
+    let (_, staff_view) = app.get_json(&report_path, &sup).await;
+    assert_eq!(staff_view["overall"]["claims"], 1);
 
     // After the close: feedback and key are released; late work is refused.
     let wait = due.to_std().unwrap() + std::time::Duration::from_millis(1500);
@@ -279,6 +288,8 @@ async fn the_exam_clock_and_feedback_are_kept_by_the_server() {
     assert_eq!(after["feedback_visible"], true, "{after}");
     assert_eq!(after["score"]["total"], 100.0);
     assert!(after["key"]["diagnoses"].is_array());
+    let (_, mine) = app.get_json(&report_path, &s1).await;
+    assert_eq!(mine["overall"]["claims"], 1, "released with the close");
     let late = key_claim(&app, &sup, encs[1]).await;
     let (status, err) = submit(&app, &s1, encs[1], Some("exam-late"), &late).await;
     assert_eq!(status, 409, "{err}");

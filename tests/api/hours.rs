@@ -147,12 +147,13 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
 
     // A manual entry by the student stays pending until decided.
     let today = Utc::now().date_naive();
+    let yesterday = today - chrono::Days::new(1);
     let (status, manual) = app
         .send_json(
             Method::POST,
             &log_path(ids.cohort_id, ids.student1_id),
             &s1,
-            &json!({"work_date": today, "minutes": 45, "activity": "Orientation to the EHR", "reason": "Program orientation session"}),
+            &json!({"work_date": yesterday, "minutes": 45, "activity": "Orientation to the EHR", "reason": "Program orientation session"}),
         )
         .await;
     assert_eq!(status, 201, "{manual}");
@@ -185,12 +186,22 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
 
     // Sign-off waits for pending entries, then freezes the period.
     let signoff = |end: chrono::NaiveDate| json!({"period_start": today - chrono::Days::new(7), "period_end": end, "attestation": "I supervised this work and attest the hours are accurate."});
+    // Today is still being logged, so a period ends yesterday at the latest.
+    let sign_path_early = format!(
+        "/api/v1/cohorts/{}/students/{}/signoffs",
+        ids.cohort_id, ids.student1_id
+    );
+    let (status, err) = app
+        .send_json(Method::POST, &sign_path_early, &sup, &signoff(today))
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "period_end");
     let sign_path = format!(
         "/api/v1/cohorts/{}/students/{}/signoffs",
         ids.cohort_id, ids.student1_id
     );
     let (status, err) = app
-        .send_json(Method::POST, &sign_path, &sup, &signoff(today))
+        .send_json(Method::POST, &sign_path, &sup, &signoff(yesterday))
         .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["field"], "pending");
@@ -204,17 +215,17 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
         .await;
     assert_eq!(status, 200);
     let (status, _) = app
-        .send_json(Method::POST, &sign_path, &s1, &signoff(today))
+        .send_json(Method::POST, &sign_path, &s1, &signoff(yesterday))
         .await;
     assert_eq!(status, 403, "students do not sign off");
     let (status, signed) = app
-        .send_json(Method::POST, &sign_path, &sup, &signoff(today))
+        .send_json(Method::POST, &sign_path, &sup, &signoff(yesterday))
         .await;
     assert_eq!(status, 201, "{signed}");
-    let total = 45 + e["minutes"].as_i64().unwrap();
+    let total = 45; // only yesterday's approved entry is inside the period
     assert_eq!(signed["approved_minutes"], total);
     let (status, err) = app
-        .send_json(Method::POST, &sign_path, &sup, &signoff(today))
+        .send_json(Method::POST, &sign_path, &sup, &signoff(yesterday))
         .await;
     assert_eq!(status, 422, "no period is signed twice: {err}");
 
@@ -224,7 +235,7 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
             Method::POST,
             &log_path(ids.cohort_id, ids.student1_id),
             &sup,
-            &json!({"work_date": today, "minutes": 30, "activity": "Review session", "reason": "Weekly review"}),
+            &json!({"work_date": yesterday, "minutes": 30, "activity": "Review session", "reason": "Weekly review"}),
         )
         .await;
     assert_eq!(status, 409, "{err}");
@@ -266,7 +277,8 @@ async fn coding_time_is_logged_approved_signed_off_and_reversed() {
         .iter()
         .filter(|x| x["signed_off"] == true)
         .collect();
-    assert!(signed_entries.len() >= 2, "{log}");
+    assert_eq!(signed_entries.len(), 1, "{log}");
+    assert_eq!(signed_entries[0]["minutes"], 45);
     assert_eq!(
         log["signoffs"][0]["approved_minutes"], total,
         "the sign-off keeps what was signed"

@@ -36,7 +36,7 @@ async fn site_log_key_approval_rescoring_and_audit_pages_work() {
     let ids = app.demo_ids().await;
     let sup = app.token("supervisor@demo.example").await;
     let s1 = app.token("student1@demo.example").await;
-    let today = Utc::now().date_naive().to_string();
+    let today = (Utc::now().date_naive() - chrono::Days::new(1)).to_string();
     let log = format!(
         "/cohorts/{}/students/{}/hours",
         ids.cohort_id, ids.student1_id

@@ -1,5 +1,6 @@
 DROP TABLE audit_log;
 DROP TABLE hour_signoffs;
+DROP INDEX hour_entries_reverses_idx;
 DROP TABLE hour_entries;
 DROP TABLE coding_sessions;
 DROP TABLE claim_reviews;
@@ -10,6 +11,7 @@ DROP INDEX claim_submissions_student_idx;
 ALTER TABLE claim_submissions DROP COLUMN late;
 ALTER TABLE claim_submissions DROP COLUMN assignment_id;
 DROP TABLE assignment_attempts;
+DROP INDEX assignment_items_position_idx;
 DROP TABLE assignment_items;
 DROP TABLE assignments;
 ALTER TABLE programs DROP COLUMN grading;

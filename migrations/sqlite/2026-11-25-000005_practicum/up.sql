@@ -38,6 +38,8 @@ CREATE TABLE assignment_items (
     position       INTEGER NOT NULL
 );
 CREATE INDEX assignment_items_assignment_idx ON assignment_items (assignment_id, student_id);
+-- One set per student: two first visits at once cannot both add one.
+CREATE UNIQUE INDEX assignment_items_position_idx ON assignment_items (assignment_id, student_id, position);
 CREATE INDEX assignment_items_encounter_idx ON assignment_items (encounter_id);
 
 -- A student's exam clock: started once, enforced by the server.
@@ -109,6 +111,8 @@ CREATE TABLE hour_entries (
 );
 CREATE INDEX hour_entries_student_idx ON hour_entries (student_id, work_date);
 CREATE INDEX hour_entries_cohort_idx ON hour_entries (cohort_id, status);
+-- An entry is reversed at most once, however many supervisors try at once.
+CREATE UNIQUE INDEX hour_entries_reverses_idx ON hour_entries (reverses_id);
 
 -- A supervisor's attestation over a period of a student's log; entries in a
 -- signed period never change again.

@@ -45,7 +45,7 @@ async fn page(
 ) -> Result<HttpResponse, PageError> {
     let program_id = path.into_inner();
     let f = f.into_inner();
-    let page = f.page.unwrap_or(1).max(1);
+    let page = f.page.unwrap_or(1).clamp(1, 1_000_000);
     let list = audit::list(
         &state,
         &s,
