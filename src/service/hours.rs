@@ -80,11 +80,20 @@ pub async fn heartbeat(
     }
     let student = s.user.id;
     let now = crate::store::now();
-    let row = db(state, move |c| {
-        store::start_session(c, encounter_id, student, now)
+    let policy = TimePolicy::default();
+    let (row, elsewhere) = db(state, move |c| {
+        let row = store::start_session(c, encounter_id, student, now)?;
+        let elsewhere = store::active_elsewhere(c, student, encounter_id, row.last_seen_at)?;
+        Ok((row, elsewhere))
     })
     .await?;
-    let next = session_of(&row).beat(now, &TimePolicy::default());
+    // Time is counted once: if another encounter's page beat since this one
+    // last did, the gap was spent there, so this beat only keeps the session
+    // alive (two tabs do not double the hours).
+    let mut next = session_of(&row).beat(now, &policy);
+    if elsewhere {
+        next.active_seconds = session_of(&row).active_seconds;
+    }
     let (id, active, beats) = (
         row.id,
         i32::try_from(next.active_seconds).unwrap_or(i32::MAX),
@@ -534,8 +543,9 @@ pub async fn decide(
     );
     let by = s.user.id;
     let status_str = status.as_str();
+    let entry_row = e.clone();
     let row = db(state, move |c| {
-        store::decide(c, id, status_str, by, now, audit)
+        store::decide(c, &entry_row, status_str, by, now, audit)
     })
     .await
     .map_err(|e| match e {

@@ -174,16 +174,17 @@ pub async fn queue(
         }
     }
     let (assignment, student) = (q.assignment, q.student);
-    let (subs, scores, reviews, names) = db(state, move |c| {
+    let (subs, scores, reviews, overrides, names) = db(state, move |c| {
         let subs = claim_store::latest_in_cohort(c, cohort_id, assignment, student)?;
         let ids: Vec<i64> = subs.iter().map(|s| s.id).collect();
         let scores = claim_store::latest_scores(c, &ids)?;
         let reviews = review_store::latest_of(c, &ids)?;
+        let overrides = review_store::latest_overrides(c, &ids)?;
         let names: std::collections::HashMap<i64, String> = cohorts::roster(c, cohort_id)?
             .into_iter()
             .map(|(_, u)| (u.id, u.display_name))
             .collect();
-        Ok((subs, scores, reviews, names))
+        Ok((subs, scores, reviews, overrides, names))
     })
     .await?;
     Ok(subs
@@ -191,10 +192,22 @@ pub async fn queue(
         .filter_map(|sub| {
             let score = scores.get(&sub.id);
             let review = reviews.get(&sub.id);
-            let total = match review {
-                Some(r) if r.outcome == "overridden" => r.override_total,
-                _ => score.map(|sc| sc.total),
+            // An override stands until a later re-score replaces it.
+            let overridden = match (overrides.get(&sub.id), score) {
+                (Some(o), Some(sc)) if o.created_at > sc.created_at => o.override_total,
+                _ => None,
             };
+            let total = overridden.or_else(|| score.map(|sc| sc.total));
+            let passed = score.map(|sc| match overridden {
+                Some(t) => {
+                    let mark = serde_json::from_str::<serde_json::Value>(&sc.report)
+                        .ok()
+                        .and_then(|v| v["pass_threshold"].as_f64())
+                        .unwrap_or(80.0);
+                    t >= mark
+                }
+                None => sc.passed,
+            });
             let needs = review.is_none();
             if q.needs_review.is_some_and(|want| want != needs)
                 || q.min_score.is_some_and(|m| total.is_none_or(|t| t < m))
@@ -212,7 +225,7 @@ pub async fn queue(
                 submitted_at: sub.submitted_at,
                 late: sub.late,
                 total,
-                passed: score.map(|sc| sc.passed),
+                passed,
                 review: review.map(|r| r.outcome.clone()),
                 needs_review: needs,
             })

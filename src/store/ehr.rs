@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::schema::{answer_keys, documents, encounters, generation_runs, patients};
-use super::{DbConn, StoreError, StoreResult, now, with_conn, write_tx};
+use super::{DbConn, StoreError, StoreResult, lock_id, now, with_conn, write_tx, write_tx_locked};
 
 #[diesel::declare_sql_function]
 extern "SQL" {
@@ -475,7 +475,8 @@ pub fn add_key(
     audit: super::audit::NewAudit,
 ) -> StoreResult<Result<KeyRow, KeyRefusal>> {
     let at = now();
-    write_tx!(conn, c => {
+    let lock = lock_id("answer-key", &[encounter_id]);
+    write_tx_locked!(conn, lock, c => {
         let newest: Option<KeyRow> = answer_keys::table
             .filter(answer_keys::encounter_id.eq(encounter_id))
             .order(answer_keys::version.desc())
@@ -515,7 +516,8 @@ pub fn set_key_lock(
     audit: super::audit::NewAudit,
 ) -> StoreResult<Result<KeyRow, KeyRefusal>> {
     let at = now();
-    write_tx!(conn, c => {
+    let lock = lock_id("answer-key", &[encounter_id]);
+    write_tx_locked!(conn, lock, c => {
         let newest: KeyRow = answer_keys::table
             .filter(answer_keys::encounter_id.eq(encounter_id))
             .order(answer_keys::version.desc())

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::audit::{NewAudit, record_audit};
 use super::schema::{coding_sessions, hour_entries, hour_signoffs};
-use super::{DbConn, StoreError, StoreResult, with_conn, write_tx};
+use super::{DbConn, StoreError, StoreResult, lock_id, with_conn, write_tx, write_tx_locked};
 
 /// A stored coding session.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -178,7 +178,8 @@ pub fn close_session(
 
 /// Adds an entry (manual or reversing) with its audit record.
 pub fn add_entry(conn: &mut DbConn, entry: &NewEntry, audit: NewAudit) -> StoreResult<EntryRow> {
-    write_tx!(conn, c => {
+    let lock = lock_id("hour-log", &[entry.student_id, entry.cohort_id]);
+    write_tx_locked!(conn, lock, c => {
         if let Some(original) = entry.reverses_id {
             let already: i64 = hour_entries::table
                 .filter(hour_entries::reverses_id.eq(original))
@@ -226,13 +227,26 @@ pub fn is_reversed(conn: &mut DbConn, id: i64) -> StoreResult<bool> {
 /// meanwhile (so two supervisors cannot both decide it).
 pub fn decide(
     conn: &mut DbConn,
-    id: i64,
+    entry: &EntryRow,
     status: &str,
     by: i64,
     at: NaiveDateTime,
     audit: NewAudit,
 ) -> StoreResult<EntryRow> {
-    write_tx!(conn, c => {
+    let id = entry.id;
+    let lock = lock_id("hour-log", &[entry.student_id, entry.cohort_id]);
+    write_tx_locked!(conn, lock, c => {
+        // A sign-off that committed since the caller checked freezes it.
+        let frozen: i64 = hour_signoffs::table
+            .filter(hour_signoffs::student_id.eq(entry.student_id))
+            .filter(hour_signoffs::cohort_id.eq(entry.cohort_id))
+            .filter(hour_signoffs::period_start.le(entry.work_date))
+            .filter(hour_signoffs::period_end.ge(entry.work_date))
+            .count()
+            .get_result(c)?;
+        if frozen > 0 {
+            return Err(StoreError::Conflict("hour entry date signed off".into()));
+        }
         let n = diesel::update(
             hour_entries::table
                 .find(id)
@@ -312,7 +326,8 @@ pub struct NewSignoff {
 /// Signs off a period, re-checking inside the transaction that nothing is
 /// pending in it and it overlaps no earlier sign-off.
 pub fn sign_off(conn: &mut DbConn, new: &NewSignoff, audit: NewAudit) -> StoreResult<SignoffRow> {
-    write_tx!(conn, c => {
+    let lock = lock_id("hour-log", &[new.student_id, new.cohort_id]);
+    write_tx_locked!(conn, lock, c => {
         let pending: i64 = hour_entries::table
             .filter(hour_entries::student_id.eq(new.student_id))
             .filter(hour_entries::cohort_id.eq(new.cohort_id))
@@ -337,4 +352,23 @@ pub fn sign_off(conn: &mut DbConn, new: &NewSignoff, audit: NewAudit) -> StoreRe
         record_audit!(c, &NewAudit { entity_id: Some(row.id), ..audit })?;
         Ok(row)
     })
+}
+
+/// Whether another open session of the student beat after `since` (the gap
+/// since this session's last beat was spent in another tab).
+pub fn active_elsewhere(
+    conn: &mut DbConn,
+    student_id: i64,
+    encounter_id: i64,
+    since: NaiveDateTime,
+) -> StoreResult<bool> {
+    let n: i64 = with_conn!(conn, c => coding_sessions::table
+        .filter(coding_sessions::student_id.eq(student_id))
+        .filter(coding_sessions::encounter_id.ne(encounter_id))
+        .filter(coding_sessions::closed_at.is_null())
+        .filter(coding_sessions::beats.gt(0))
+        .filter(coding_sessions::last_seen_at.gt(since))
+        .count()
+        .get_result(c))?;
+    Ok(n > 0)
 }

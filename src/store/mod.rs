@@ -79,7 +79,44 @@ macro_rules! write_tx {
     };
 }
 
-pub(crate) use {with_conn, write_tx};
+/// Like `write_tx!`, and on PostgreSQL also takes a transaction-scoped
+/// advisory lock on `$lock` first, so check-then-write steps on the same
+/// record (a student's log, an encounter's key) run one at a time there as
+/// they do on SQLite, whose writers are serialized anyway.
+macro_rules! write_tx_locked {
+    ($conn:expr, $lock:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite(conn) => {
+                let _writer = $crate::store::sqlite_writer();
+                conn.immediate_transaction(|$c| -> $crate::store::StoreResult<_> { $body })
+            }
+            $crate::store::DbConn::Pg(conn) => {
+                conn.transaction(|$c| -> $crate::store::StoreResult<_> {
+                    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                        .bind::<diesel::sql_types::BigInt, _>($lock)
+                        .execute($c)?;
+                    $body
+                })
+            }
+        }
+    };
+}
+
+/// A stable advisory-lock number for a kind of record and its ids.
+pub fn lock_id(kind: &str, ids: &[i64]) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    for id in ids {
+        h.update(id.to_le_bytes());
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    i64::from_le_bytes(b)
+}
+
+pub(crate) use {with_conn, write_tx, write_tx_locked};
 
 /// SQLite has one writer at a time. Queueing this process's writers on a
 /// fair (first come, first served) lock, instead of letting them spin in

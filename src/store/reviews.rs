@@ -87,3 +87,23 @@ pub fn latest_of(
     }
     Ok(out)
 }
+
+/// The newest override of each of the submissions.
+pub fn latest_overrides(
+    conn: &mut DbConn,
+    submission_ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, ReviewRow>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in submission_ids.chunks(500) {
+        let rows: Vec<ReviewRow> = with_conn!(conn, c => claim_reviews::table
+            .filter(claim_reviews::submission_id.eq_any(chunk))
+            .filter(claim_reviews::outcome.eq("overridden"))
+            .order(claim_reviews::id)
+            .select(ReviewRow::as_select())
+            .load(c))?;
+        for r in rows {
+            out.insert(r.submission_id, r);
+        }
+    }
+    Ok(out)
+}

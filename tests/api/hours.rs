@@ -417,3 +417,58 @@ async fn grading_settings_drive_auto_approval_and_edit_severity() {
     );
     assert_eq!(e["auto_approved"], true);
 }
+
+#[tokio::test]
+async fn two_tabs_beating_at_once_do_not_double_the_time() {
+    let app = spawn_app().await;
+    let sup = app.token("supervisor@demo.example").await;
+    let s1 = app.token("student1@demo.example").await;
+    let (_, page) = app.get_json("/api/v1/encounters?limit=2", &sup).await;
+    let a = page["items"][0]["encounter"]["id"].as_i64().unwrap();
+    let b = page["items"][1]["encounter"]["id"].as_i64().unwrap();
+    let beat = |e: i64| {
+        let (app, s1) = (&app, &s1);
+        async move {
+            let (status, v) = app
+                .send_json(
+                    Method::POST,
+                    &format!("/api/v1/encounters/{e}/heartbeat"),
+                    s1,
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(status, 200, "{v}");
+            v
+        }
+    };
+    beat(a).await;
+    beat(b).await;
+    // Both sessions were last seen 30 s ago: A's beat now earns those 30 s...
+    let ago = (Utc::now() - Duration::seconds(30))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S%.6f")
+        .to_string();
+    let q = format!("UPDATE coding_sessions SET last_seen_at = '{ago}' WHERE closed_at IS NULL");
+    let mut conn = app.pool.get().unwrap();
+    match &mut *conn {
+        practicum::store::DbConn::Sqlite(c) => diesel::sql_query(q).execute(c),
+        practicum::store::DbConn::Pg(c) => diesel::sql_query(q).execute(c),
+    }
+    .unwrap();
+    drop(conn);
+    let first = beat(a).await;
+    assert!(first["active_seconds"].as_i64().unwrap() >= 30, "{first}");
+    // ...and B's, coming after A's, finds the gap spent in A: no second copy.
+    let second = beat(b).await;
+    assert_eq!(second["active_seconds"], 0, "{second}");
+    // Students only: a supervisor's heartbeat is refused.
+    let (status, _) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/encounters/{a}/heartbeat"),
+            &sup,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}
