@@ -39,6 +39,9 @@ pub enum AppError {
         /// The field at fault.
         field: Option<String>,
     },
+    /// Too many failed attempts; try again after this many seconds (429).
+    #[error("too many failed sign-in attempts; try again in {0} seconds")]
+    TooManyRequests(u64),
     /// Body over the size limit (413).
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
@@ -82,6 +85,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict { .. } => "conflict",
+            AppError::TooManyRequests(_) => "rate_limited",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Unavailable => "unavailable",
@@ -170,6 +174,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -184,6 +189,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let AppError::TooManyRequests(secs) = self {
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(self.body())
     }

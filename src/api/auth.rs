@@ -27,15 +27,22 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this account or from this address (Retry-After says when to try again)", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     )
 )]
 #[post("/auth/login")]
 async fn login(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     Body(input): Body<sessions::LoginInput>,
 ) -> AppResult<HttpResponse> {
-    let out = sessions::login(&state, input).await?;
+    // The peer address, not a forwarded header a client could forge.
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let out = sessions::login(&state, input, &client).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -6,10 +6,12 @@ use utoipa::ToSchema;
 
 use super::views::{MeView, Membership, ProgramView, UserView};
 use super::{AppState, cpu, db};
+use crate::auth::throttle::{self, LoginLimits};
 use crate::auth::{TokenError, password};
 use crate::error::{AppError, AppResult};
 use crate::practicum::access::Scope;
 use crate::practicum::accounts::{MAX_PASSWORD_CHARS, Role, parse_email};
+use crate::store::throttle as throttle_store;
 use crate::store::{cohorts, programs, tokens, users};
 
 /// Credentials.
@@ -52,11 +54,63 @@ const BAD_CREDENTIALS: &str = "e-mail or password is incorrect";
 
 /// Checks credentials and issues a token. A wrong password, an unknown e-mail
 /// and an inactive account give the same answer in about the same time.
-pub async fn login(state: &AppState, input: LoginInput) -> AppResult<LoginOutput> {
-    let email =
-        parse_email(&input.email).map_err(|_| AppError::Unauthorized(BAD_CREDENTIALS.into()))?;
+pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResult<LoginOutput> {
+    // Throttle first: a refused attempt costs a query, not an Argon2 hash.
+    let limits = LoginLimits::default();
+    let (account, address) = throttle::subjects(&input.email, client);
+    let now = crate::store::now();
+    let since = limits.since(now);
+    let subjects = vec![account.clone(), address.clone()];
+    let recent = db(state, move |c| throttle_store::recent(c, &subjects, since)).await?;
+    let times = |subject: &str| -> Vec<chrono::NaiveDateTime> {
+        recent
+            .iter()
+            .filter(|(s, _)| s == subject)
+            .map(|(_, t)| *t)
+            .collect()
+    };
+    let wait = [
+        throttle::retry_after(
+            &times(&account),
+            limits.per_account,
+            limits.window_secs,
+            now,
+        ),
+        throttle::retry_after(
+            &times(&address),
+            limits.per_address,
+            limits.window_secs,
+            now,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    if let Some(secs) = wait {
+        tracing::warn!(client, "sign-in throttled");
+        return Err(AppError::TooManyRequests(secs));
+    }
+    let failed = |state: &AppState| {
+        let subjects = vec![account.clone(), address.clone()];
+        let state = state.clone();
+        async move {
+            let at = crate::store::now();
+            let prune = limits.since(at) - chrono::Duration::seconds(limits.window_secs);
+            if let Err(e) = db(&state, move |c| {
+                throttle_store::record(c, &subjects, at, prune)
+            })
+            .await
+            {
+                tracing::error!(error = %e, "failed sign-in not recorded");
+            }
+            AppError::Unauthorized(BAD_CREDENTIALS.into())
+        }
+    };
+    let Ok(email) = parse_email(&input.email) else {
+        return Err(failed(state).await);
+    };
     if input.password.is_empty() || input.password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
+        return Err(failed(state).await);
     }
     let found = db(state, move |c| users::find_by_email(c, &email)).await?;
     let stored_hash = found
@@ -68,8 +122,12 @@ pub async fn login(state: &AppState, input: LoginInput) -> AppResult<LoginOutput
     let ok = cpu(move || password::verify(&password, &stored_hash)).await?;
     let user = match found {
         Some(user) if ok && user.active => user,
-        _ => return Err(AppError::Unauthorized(BAD_CREDENTIALS.into())),
+        _ => return Err(failed(state).await),
     };
+    if !times(&account).is_empty() {
+        let account = account.clone();
+        db(state, move |c| throttle_store::clear(c, &account)).await?;
+    }
     let view = UserView::from_row(&user);
     let (token, claims) = state.keys.issue(user.id, view.role, Utc::now())?;
     tracing::info!(user.id = user.id, "signed in");

@@ -14,6 +14,7 @@ pub mod programs;
 pub mod reports;
 pub mod reviews;
 pub mod schema;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 

@@ -350,3 +350,11 @@ diesel::joinable!(assignment_items -> assignments (assignment_id));
 diesel::joinable!(assignment_items -> encounters (encounter_id));
 diesel::joinable!(claim_reviews -> claim_submissions (submission_id));
 diesel::joinable!(claim_submissions -> encounters (encounter_id));
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        subject -> Text,
+        at -> Timestamp,
+    }
+}

@@ -312,3 +312,31 @@ async fn cookie_authenticated_api_writes_need_the_csrf_header() {
         "nothing was created"
     );
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled_per_account() {
+    let app = spawn_app().await;
+    for _ in 0..5 {
+        let res = app.login("student2@demo.example", "not the password").await;
+        assert_eq!(res.status(), 401);
+    }
+    // The sixth attempt is refused before the password is looked at, even
+    // the right one, and says when to come back.
+    let res = app.login("student2@demo.example", "practicum-demo").await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0 && wait <= 900, "{wait}");
+    let (_, body) = crate::common::status_json(res).await;
+    assert_error(&body, "rate_limited");
+    // Other accounts from the same address still sign in.
+    let res = app.login("student3@demo.example", "practicum-demo").await;
+    assert_eq!(res.status(), 200);
+    // The sign-in page says so too.
+    let res = crate::pages::sign_in_page(&app, "student2@demo.example").await;
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("try again in"));
+}

@@ -139,12 +139,17 @@ async fn login_submit(
         );
     }
     let email = form.email.clone();
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     match sessions::login(
         &state,
         LoginInput {
             email: form.email,
             password: form.password,
         },
+        &client,
     )
     .await
     {
@@ -162,6 +167,17 @@ async fn login_submit(
                 }
             }
             response
+        }
+        Err(e @ AppError::TooManyRequests(_)) => {
+            let msg = format!("Sign-in paused: {e}.");
+            render_login(
+                &state,
+                next,
+                email,
+                Some(msg),
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
         }
         Err(AppError::Unauthorized(msg)) => {
             let msg = format!("Sign-in failed: {msg}.");
