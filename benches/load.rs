@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use practicum::config::{RawSettings, Settings};
 use practicum::startup::{Application, BuildOptions};
@@ -60,54 +60,12 @@ impl Report {
     }
 }
 
-/// Sends `total` requests built by `make` over `connections` concurrent workers.
+/// Drives `total` requests over `connections` as fast as they answer.
 async fn drive<F>(name: &str, total: usize, connections: usize, make: F) -> Report
 where
     F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
-    let make = Arc::new(make);
-    let next = Arc::new(AtomicUsize::new(0));
-    let errors = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..connections {
-        let (client, make, next, errors) =
-            (client.clone(), make.clone(), next.clone(), errors.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                let t = Instant::now();
-                match make(&client).send().await {
-                    Ok(res) if res.status().is_success() => {
-                        let _ = res.bytes().await;
-                    }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                latencies.push(t.elapsed().as_micros() as u64);
-            }
-            latencies
-        }));
-    }
-    let mut latencies_us = Vec::with_capacity(total);
-    for t in tasks {
-        latencies_us.extend(t.await.expect("worker"));
-    }
-    let elapsed = start.elapsed();
-    latencies_us.sort_unstable();
-    Report {
-        name: name.into(),
-        requests: total,
-        errors: errors.load(Ordering::Relaxed),
-        elapsed,
-        latencies_us,
-    }
+    drive_at(name, total, connections, None, make).await
 }
 
 /// Like `drive`, but offering a fixed load: request `i` is due at
@@ -115,6 +73,21 @@ where
 /// its latency counts from when it was due (so a server that falls behind
 /// is charged for the queue it builds, not flattered by a slowed client).
 async fn drive_paced<F>(name: &str, total: usize, connections: usize, rate: f64, make: F) -> Report
+where
+    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    drive_at(name, total, connections, Some(rate), make).await
+}
+
+/// Sends `total` requests over `connections`, each as soon as a connection
+/// is free or, with a `rate`, no earlier than its due time.
+async fn drive_at<F>(
+    name: &str,
+    total: usize,
+    connections: usize,
+    rate: Option<f64>,
+    make: F,
+) -> Report
 where
     F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
@@ -138,8 +111,14 @@ where
                 if i >= total {
                     break;
                 }
-                let due = start + Duration::from_secs_f64(i as f64 / rate);
-                tokio::time::sleep_until(due).await;
+                let from = match rate {
+                    Some(rate) => {
+                        let due = start + Duration::from_secs_f64(i as f64 / rate);
+                        tokio::time::sleep_until(due).await;
+                        due
+                    }
+                    None => tokio::time::Instant::now(),
+                };
                 match make(&client).send().await {
                     Ok(res) if res.status().is_success() => {
                         let _ = res.bytes().await;
@@ -148,7 +127,7 @@ where
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                latencies.push(due.elapsed().as_micros() as u64);
+                latencies.push(from.elapsed().as_micros() as u64);
             }
             latencies
         }));

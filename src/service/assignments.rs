@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ehr::{cohort_ref, department, store_plan};
+use super::ehr::{cohort_ref, department, store_plan, supervised_cohort};
 use super::sessions::Session;
 use super::{AppState, audit_entry, db, not_found};
 use crate::error::{AppError, AppResult};
@@ -311,18 +311,6 @@ fn request_for(sel: &Selection, seed: u64) -> GenerationRequest {
         scenarios: sel.scenarios.clone(),
         seed,
     }
-}
-
-async fn supervised_cohort(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<CohortRef> {
-    let cohort = cohort_ref(state, cohort_id).await?;
-    if !s.scope.can_supervise_charts(cohort) {
-        return Err(if s.scope.can_read_charts(cohort) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("cohort")
-        });
-    }
-    Ok(cohort)
 }
 
 /// Builds an assignment (supervisors of the cohort and program admins).

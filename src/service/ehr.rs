@@ -559,13 +559,13 @@ pub(crate) async fn cohort_ref(state: &AppState, id: i64) -> AppResult<CohortRef
     })
 }
 
-/// Generates encounters for a cohort the caller supervises or administers.
-pub async fn generate(
+/// A cohort the caller supervises or administers: 404 when they may not
+/// know it, 403 when they may read it but not act on it.
+pub(crate) async fn supervised_cohort(
     state: &AppState,
     s: &Session,
     cohort_id: i64,
-    input: GenerateInput,
-) -> AppResult<GenerationView> {
+) -> AppResult<CohortRef> {
     let cohort = cohort_ref(state, cohort_id).await?;
     if !s.scope.can_supervise_charts(cohort) {
         return Err(if s.scope.can_read_charts(cohort) {
@@ -574,6 +574,17 @@ pub async fn generate(
             AppError::NotFound("cohort")
         });
     }
+    Ok(cohort)
+}
+
+/// Generates encounters for a cohort the caller supervises or administers.
+pub async fn generate(
+    state: &AppState,
+    s: &Session,
+    cohort_id: i64,
+    input: GenerateInput,
+) -> AppResult<GenerationView> {
+    supervised_cohort(state, s, cohort_id).await?;
     if input.count > MAX_PER_REQUEST {
         return Err(Invalid::new(
             "count",
@@ -641,14 +652,7 @@ pub async fn generate(
 
 /// A cohort's generation runs, newest first.
 pub async fn runs(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<Vec<RunView>> {
-    let cohort = cohort_ref(state, cohort_id).await?;
-    if !s.scope.can_supervise_charts(cohort) {
-        return Err(if s.scope.can_read_charts(cohort) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("cohort")
-        });
-    }
+    supervised_cohort(state, s, cohort_id).await?;
     let rows = db(state, move |c| ehr::runs(c, cohort_id, 20)).await?;
     Ok(rows.iter().map(RunView::from).collect())
 }

@@ -257,11 +257,16 @@ async fn require_student_of(state: &AppState, cohort_id: i64, student_id: i64) -
     }
 }
 
-fn person(u: &users::UserRow) -> String {
-    match &u.credential {
-        Some(c) if !c.is_empty() => format!("{}, {c}", u.display_name),
-        _ => u.display_name.clone(),
+/// A name as the site log shows it: with the credential after a comma.
+fn with_credential(name: &str, credential: Option<&str>) -> String {
+    match credential {
+        Some(c) if !c.is_empty() => format!("{name}, {c}"),
+        _ => name.to_owned(),
     }
+}
+
+fn person(u: &users::UserRow) -> String {
+    with_credential(&u.display_name, u.credential.as_deref())
 }
 
 fn periods(rows: &[SignoffRow]) -> Vec<SignedPeriod> {
@@ -318,22 +323,12 @@ pub async fn site_log(
         pending_minutes: totals.pending,
         entries: entries
             .iter()
-            .map(|e| EntryView {
-                id: e.id,
-                work_date: e.work_date,
-                kind: e.kind.clone(),
-                activity: e.activity.clone(),
-                minutes: e.minutes,
-                time: rules::format_minutes(i64::from(e.minutes)),
-                reason: e.reason.clone(),
-                status: e.status.clone(),
-                auto_approved: e.status == "approved" && e.decided_by.is_none(),
-                encounter_id: e.encounter_id,
-                submission_id: e.submission_id,
-                reverses_id: e.reverses_id,
-                supervisor: e.decided_by.and_then(|id| people.get(&id).cloned()),
-                decided_at: e.decided_at,
-                signed_off: rules::is_frozen(e.work_date, &frozen),
+            .map(|e| {
+                entry_view(
+                    e,
+                    e.decided_by.and_then(|id| people.get(&id).cloned()),
+                    rules::is_frozen(e.work_date, &frozen),
+                )
             })
             .collect(),
         signoffs: signoffs
@@ -442,10 +437,7 @@ pub async fn add_manual(
 }
 
 fn person_of_session(s: &Session) -> String {
-    match &s.user.credential {
-        Some(c) if !c.is_empty() => format!("{}, {c}", s.user.display_name),
-        _ => s.user.display_name.clone(),
-    }
+    with_credential(&s.user.display_name, s.user.credential.as_deref())
 }
 
 fn entry_view(e: &EntryRow, supervisor: Option<String>, signed_off: bool) -> EntryView {
@@ -708,14 +700,7 @@ pub async fn sign_off(
 
 /// The pending entries of a cohort (the supervisor's approval queue).
 pub async fn pending(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<Vec<EntryView>> {
-    let cohort = super::ehr::cohort_ref(state, cohort_id).await?;
-    if !s.scope.can_supervise_charts(cohort) {
-        return Err(if s.scope.can_read_charts(cohort) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("cohort")
-        });
-    }
+    super::ehr::supervised_cohort(state, s, cohort_id).await?;
     let rows = db(state, move |c| {
         store::of_cohort(c, cohort_id, Some("pending"))
     })

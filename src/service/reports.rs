@@ -124,21 +124,9 @@ fn read_inputs(c: &mut DbConn, cohort_id: i64, hide_unreleased: bool) -> StoreRe
     }
 }
 
-async fn staff_cohort(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<()> {
-    let cohort = super::ehr::cohort_ref(state, cohort_id).await?;
-    if !s.scope.can_supervise_charts(cohort) {
-        return Err(if s.scope.can_read_charts(cohort) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("cohort")
-        });
-    }
-    Ok(())
-}
-
 /// The cohort report (supervisors of the cohort, program admins).
 pub async fn cohort(state: &AppState, s: &Session, cohort_id: i64) -> AppResult<CohortReport> {
-    staff_cohort(state, s, cohort_id).await?;
+    super::ehr::supervised_cohort(state, s, cohort_id).await?;
     let i = inputs(state, cohort_id, false).await?;
     Ok(reports::cohort_report(
         i.students,

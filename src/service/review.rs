@@ -160,14 +160,7 @@ pub async fn queue(
     cohort_id: i64,
     q: QueueQuery,
 ) -> AppResult<Vec<QueueItem>> {
-    let cohort = super::ehr::cohort_ref(state, cohort_id).await?;
-    if !s.scope.can_supervise_charts(cohort) {
-        return Err(if s.scope.can_read_charts(cohort) {
-            AppError::Forbidden
-        } else {
-            AppError::NotFound("cohort")
-        });
-    }
+    super::ehr::supervised_cohort(state, s, cohort_id).await?;
     for (field, v) in [("min_score", q.min_score), ("max_score", q.max_score)] {
         if v.is_some_and(|v| !v.is_finite() || !(0.0..=100.0).contains(&v)) {
             return Err(Invalid::new(field, "must be from 0 to 100").into());

@@ -7,6 +7,21 @@ use super::audit::{NewAudit, record_audit};
 use super::schema::{coding_sessions, hour_entries, hour_signoffs};
 use super::{DbConn, StoreError, StoreResult, lock_id, with_conn, write_tx, write_tx_locked};
 
+/// Whether a signed-off period of the entry's student covers its date;
+/// a macro so the one query compiles for both backends inside a transaction.
+macro_rules! signed_off {
+    ($c:expr, $entry:expr) => {
+        hour_signoffs::table
+            .filter(hour_signoffs::student_id.eq($entry.student_id))
+            .filter(hour_signoffs::cohort_id.eq($entry.cohort_id))
+            .filter(hour_signoffs::period_start.le($entry.work_date))
+            .filter(hour_signoffs::period_end.ge($entry.work_date))
+            .count()
+            .get_result::<i64>($c)
+            .map(|n| n > 0)
+    };
+}
+
 /// A stored coding session.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = coding_sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
@@ -190,14 +205,7 @@ pub fn add_entry(conn: &mut DbConn, entry: &NewEntry, audit: NewAudit) -> StoreR
             }
         }
         // A sign-off that committed since the caller checked still wins.
-        let frozen: i64 = hour_signoffs::table
-            .filter(hour_signoffs::student_id.eq(entry.student_id))
-            .filter(hour_signoffs::cohort_id.eq(entry.cohort_id))
-            .filter(hour_signoffs::period_start.le(entry.work_date))
-            .filter(hour_signoffs::period_end.ge(entry.work_date))
-            .count()
-            .get_result(c)?;
-        if frozen > 0 {
+        if signed_off!(c, entry)? {
             return Err(StoreError::Conflict("hour entry date signed off".into()));
         }
         let row = diesel::insert_into(hour_entries::table)
@@ -237,14 +245,7 @@ pub fn decide(
     let lock = lock_id("hour-log", &[entry.student_id, entry.cohort_id]);
     write_tx_locked!(conn, lock, c => {
         // A sign-off that committed since the caller checked freezes it.
-        let frozen: i64 = hour_signoffs::table
-            .filter(hour_signoffs::student_id.eq(entry.student_id))
-            .filter(hour_signoffs::cohort_id.eq(entry.cohort_id))
-            .filter(hour_signoffs::period_start.le(entry.work_date))
-            .filter(hour_signoffs::period_end.ge(entry.work_date))
-            .count()
-            .get_result(c)?;
-        if frozen > 0 {
+        if signed_off!(c, entry)? {
             return Err(StoreError::Conflict("hour entry date signed off".into()));
         }
         let n = diesel::update(

@@ -135,21 +135,9 @@ async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let cohort_id = path.into_inner();
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let get = |name: &str| -> String {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let all = |name: &str| -> Vec<String> {
-        pairs
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
+    let form = super::FormFields::parse(&body);
+    let get = |name: &str| form.first(name);
+    let all = |name: &str| form.all(name);
     s.check_csrf(&state, &get("csrf_token"))?;
     let number = |name: &'static str| -> Result<Option<u32>, AppError> {
         let text = get(name);
