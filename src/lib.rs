@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod fhir;
 pub mod practicum;
+pub mod routes;
 pub mod scenarios;
 pub mod service;
 pub mod startup;

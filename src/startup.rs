@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
@@ -158,7 +158,9 @@ fn load_library(dir: &std::path::Path, codes: &crate::codes::CodeSets) -> Librar
 }
 
 fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
-    let openapi_json: Arc<str> = Arc::from(openapi().to_pretty_json()?.as_str());
+    let spec = web::Data::new(api::health::OpenApiJson(Arc::from(
+        openapi().to_pretty_json()?.as_str(),
+    )));
     let metrics = PrometheusMetricsBuilder::new("practicum")
         .endpoint("/metrics")
         .build()
@@ -170,7 +172,6 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
             .openapi(ApiDoc::openapi())
             .service(api::v1())
             .split_for_parts();
-        let spec = openapi_json.clone();
         app.app_data(data.clone())
             .app_data(web::PathConfig::default().error_handler(|err, _| {
                 AppError::bad_request(Some("path"), format!("invalid path parameter: {err}")).into()
@@ -181,17 +182,8 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
             .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
                 crate::web::PageError::App(AppError::bad_request(None, format!("the form could not be read: {err}"))).into()
             }))
-            .route(
-                "/api/openapi.json",
-                web::get().to(move || {
-                    let spec = spec.clone();
-                    async move { HttpResponse::Ok().content_type("application/json").body(spec.to_string()) }
-                }),
-            )
-            .configure(api::fhir::configure)
-            .service(api::health::healthz)
-            .service(api::health::readyz)
-            .configure(crate::web::configure)
+            .app_data(spec.clone())
+            .configure(|cfg| crate::routes::register(&mut crate::routes::Router::Serve(cfg)))
             .default_service(web::to(crate::web::not_found))
             .wrap(Compress::default())
             .wrap(

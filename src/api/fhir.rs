@@ -10,29 +10,21 @@ use serde_json::Value;
 use super::extract::{Caller, parse_query};
 use crate::error::AppError;
 use crate::fhir;
+use crate::routes::Router;
 use crate::service::AppState;
 use crate::service::ehr::{self, EncounterDetail, EncounterQuery, PatientQuery};
 
 /// Registers the FHIR routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/fhir/r4")
-            .route("/metadata", web::get().to(metadata))
-            .route("/Patient", web::get().to(search_patients))
-            .route("/Patient/{id}", web::get().to(read_patient))
-            .route(
-                "/Patient/{id}/$everything",
-                web::get().to(patient_everything),
-            )
-            .route("/Encounter", web::get().to(search_encounters))
-            .route("/Encounter/{id}", web::get().to(read_encounter))
-            .route(
-                "/Encounter/{id}/$everything",
-                web::get().to(encounter_everything),
-            )
-            .route("/{kind}", web::get().to(search_by_encounter))
-            .route("/{kind}/{id}", web::get().to(read_part)),
-    );
+pub fn routes(r: &mut Router) {
+    r.get("/fhir/r4/metadata", metadata)
+        .get("/fhir/r4/Patient", search_patients)
+        .get("/fhir/r4/Patient/{id}", read_patient)
+        .get("/fhir/r4/Patient/{id}/$everything", patient_everything)
+        .get("/fhir/r4/Encounter", search_encounters)
+        .get("/fhir/r4/Encounter/{id}", read_encounter)
+        .get("/fhir/r4/Encounter/{id}/$everything", encounter_everything)
+        .get("/fhir/r4/{kind}", search_by_encounter)
+        .get("/fhir/r4/{kind}/{id}", read_part);
 }
 
 /// An error as an OperationOutcome with the matching status.

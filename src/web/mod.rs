@@ -6,21 +6,22 @@ mod session;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::error::AppError;
 use crate::practicum::accounts::Role;
+use crate::routes::Router;
 use crate::service::views::UserView;
 
 pub use session::PageSession;
 
 /// Registers the page routes and static assets.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/app.css", web::get().to(stylesheet))
-        .route("/static/encoder.js", web::get().to(encoder_script))
-        .route("/static/coding.js", web::get().to(coding_script));
-    pages::configure(cfg);
+pub fn routes(r: &mut Router) {
+    r.get("/static/app.css", stylesheet)
+        .get("/static/encoder.js", encoder_script)
+        .get("/static/coding.js", coding_script);
+    pages::routes(r);
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -15,6 +15,7 @@ mod ehr_pages;
 mod errors;
 mod fhir;
 mod hours;
+mod matrix;
 mod ops;
 mod pages;
 mod practicum_pages;

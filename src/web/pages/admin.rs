@@ -1,5 +1,6 @@
 //! Program administration pages: programs, cohorts, enrolments, accounts.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
 use askama::Template;
@@ -19,36 +20,24 @@ use crate::service::directory::{
 use crate::service::views::{CohortView, ProgramView, UserView};
 use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/programs", web::get().to(programs_page))
-        .route("/admin/programs", web::post().to(create_program))
-        .route("/admin/programs/{program_id}", web::get().to(program_page))
-        .route(
-            "/admin/programs/{program_id}",
-            web::post().to(update_program),
-        )
-        .route(
-            "/admin/programs/{program_id}/cohorts",
-            web::post().to(create_cohort),
-        )
-        .route("/admin/cohorts/{cohort_id}", web::get().to(cohort_page))
-        .route(
-            "/admin/cohorts/{cohort_id}/roster",
-            web::post().to(import_roster),
-        )
-        .route("/admin/cohorts/{cohort_id}", web::post().to(update_cohort))
-        .route(
-            "/admin/cohorts/{cohort_id}/enrolments",
-            web::post().to(enrol),
-        )
-        .route(
+pub(super) fn routes(r: &mut Router) {
+    r.get("/admin/programs", programs_page)
+        .post("/admin/programs", create_program)
+        .get("/admin/programs/{program_id}", program_page)
+        .post("/admin/programs/{program_id}", update_program)
+        .post("/admin/programs/{program_id}/cohorts", create_cohort)
+        .get("/admin/cohorts/{cohort_id}", cohort_page)
+        .post("/admin/cohorts/{cohort_id}/roster", import_roster)
+        .post("/admin/cohorts/{cohort_id}", update_cohort)
+        .post("/admin/cohorts/{cohort_id}/enrolments", enrol)
+        .post(
             "/admin/cohorts/{cohort_id}/enrolments/{user_id}/remove",
-            web::post().to(unenrol),
+            unenrol,
         )
-        .route("/admin/users", web::get().to(users_page))
-        .route("/admin/users", web::post().to(create_user))
-        .route("/admin/users/{user_id}", web::get().to(user_page))
-        .route("/admin/users/{user_id}", web::post().to(update_user));
+        .get("/admin/users", users_page)
+        .post("/admin/users", create_user)
+        .get("/admin/users/{user_id}", user_page)
+        .post("/admin/users/{user_id}", update_user);
 }
 
 fn require_admin(s: &PageSession) -> Result<(), PageError> {

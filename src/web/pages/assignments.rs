@@ -1,6 +1,7 @@
 //! Assignment pages: a student's worklist (with the exam clock), and a
 //! cohort's assignments with the form supervisors build them with.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -15,14 +16,11 @@ use crate::service::directory;
 use crate::service::views::CohortView;
 use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/worklist", web::get().to(worklist))
-        .route("/assignments/{assignment_id}/start", web::post().to(start))
-        .route(
-            "/cohorts/{cohort_id}/assignments",
-            web::get().to(cohort_assignments),
-        )
-        .route("/cohorts/{cohort_id}/assignments", web::post().to(create));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/worklist", worklist)
+        .post("/assignments/{assignment_id}/start", start)
+        .get("/cohorts/{cohort_id}/assignments", cohort_assignments)
+        .post("/cohorts/{cohort_id}/assignments", create);
 }
 
 #[derive(Template)]

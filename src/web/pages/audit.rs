@@ -1,5 +1,6 @@
 //! The audit log page for program admins.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -10,8 +11,8 @@ use crate::service::AppState;
 use crate::service::audit::{self, AuditQuery, AuditView};
 use crate::web::{Chrome, PageError, PageSession, html};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/programs/{program_id}/audit", web::get().to(page));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/admin/programs/{program_id}/audit", page);
 }
 
 #[derive(Debug, Default, Deserialize)]

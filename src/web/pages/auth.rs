@@ -1,5 +1,6 @@
 //! Login and logout pages.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -14,11 +15,11 @@ use crate::web::session::{
 };
 use crate::web::{Chrome, PageError, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(root))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login_submit))
-        .route("/logout", web::post().to(logout));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/", root)
+        .get("/login", login_form)
+        .post("/login", login_submit)
+        .post("/logout", logout);
 }
 
 #[derive(Template)]

@@ -2,6 +2,7 @@
 //! (items 21 and 24), with edits on demand, drafts, submission, and the
 //! result page. Works without JavaScript.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -15,14 +16,11 @@ use crate::service::claims::{self, SubmissionView, SubmitOutcome};
 use crate::service::ehr::{self, EncounterDetail};
 use crate::web::{Chrome, PageError, PageSession, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/ehr/encounters/{encounter_id}/code",
-        web::get().to(workspace),
-    )
-    .route("/ehr/encounters/{encounter_id}/code", web::post().to(act))
-    .route("/ehr/claims/{claim_id}", web::get().to(result))
-    .route("/ehr/claims/{claim_id}/review", web::post().to(review));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/ehr/encounters/{encounter_id}/code", workspace)
+        .post("/ehr/encounters/{encounter_id}/code", act)
+        .get("/ehr/claims/{claim_id}", result)
+        .post("/ehr/claims/{claim_id}/review", review);
 }
 
 /// Service lines shown on the form (the paper CMS-1500 has six).
@@ -219,14 +217,20 @@ async fn render(
     Ok(html(status, &page))
 }
 
+/// The workspace is where students code; staff read charts and keys elsewhere.
+fn students_only(s: &PageSession) -> Result<(), PageError> {
+    if s.scope.role != crate::practicum::accounts::Role::Student {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(())
+}
+
 async fn workspace(
     state: web::Data<AppState>,
     s: PageSession,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, PageError> {
-    if s.scope.role != crate::practicum::accounts::Role::Student {
-        return Err(AppError::Forbidden.into());
-    }
+    students_only(&s)?;
     let id = path.into_inner();
     // Opening the workspace starts the clock on time on task.
     crate::service::ehr::encounter_detail(&state, &s, id).await?;
@@ -250,6 +254,7 @@ async fn act(
             .unwrap_or_default()
     };
     s.check_csrf(&state, &field("csrf_token"))?;
+    students_only(&s)?;
     let (dx, lines) = read_form(&pairs);
     let detail = ehr::encounter_detail(&state, &s, id).await?;
     let action = field("action");

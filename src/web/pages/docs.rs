@@ -1,7 +1,8 @@
 //! The browsable API documentation, rendered from the generated OpenAPI document.
 
+use crate::routes::Router;
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use askama::Template;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{RefOr, Required};
@@ -9,8 +10,8 @@ use utoipa::openapi::{RefOr, Required};
 use crate::startup::openapi;
 use crate::web::{Chrome, html};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/docs", web::get().to(api_docs));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/api/docs", api_docs);
 }
 
 struct DocParam {

@@ -1,6 +1,7 @@
 //! The mock EHR pages: patient search, the chart, an encounter with its tabs,
 //! a printable note, and a cohort's encounter pool with generation.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -18,17 +19,14 @@ use crate::service::ehr::{
 use crate::service::views::CohortView;
 use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ehr", web::get().to(patients))
-        .route("/ehr/patients/{patient_id}", web::get().to(chart))
-        .route("/ehr/encounters/{encounter_id}", web::get().to(encounter))
-        .route("/ehr/documents/{document_id}/print", web::get().to(print))
-        .route(
-            "/ehr/encounters/{encounter_id}/keys",
-            web::post().to(add_key),
-        )
-        .route("/cohorts/{cohort_id}/encounters", web::get().to(pool))
-        .route("/cohorts/{cohort_id}/encounters", web::post().to(generate));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/ehr", patients)
+        .get("/ehr/patients/{patient_id}", chart)
+        .get("/ehr/encounters/{encounter_id}", encounter)
+        .get("/ehr/documents/{document_id}/print", print)
+        .post("/ehr/encounters/{encounter_id}/keys", add_key)
+        .get("/cohorts/{cohort_id}/encounters", pool)
+        .post("/cohorts/{cohort_id}/encounters", generate);
 }
 
 const PAGE: i64 = 25;

@@ -1,6 +1,7 @@
 //! The encoder page: search beside the chart, keyboard first. Works without
 //! JavaScript (the form renders results and detail on the server).
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,8 +13,8 @@ use crate::codes::search::{Hit, System};
 use crate::service::AppState;
 use crate::web::{Chrome, PageError, PageSession, html};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/encoder", web::get().to(encoder));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/encoder", encoder);
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,5 +1,6 @@
 //! Dashboards per role, the account page, and the supervisor's cohort view.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,11 +13,11 @@ use crate::service::views::{CohortView, EnrolmentView, MeView, ProgramView, User
 use crate::service::{AppState, sessions};
 use crate::web::{Chrome, FormState, PageError, PageSession, html, see_other};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/dashboard", web::get().to(dashboard))
-        .route("/account", web::get().to(account))
-        .route("/account/password", web::post().to(change_password))
-        .route("/cohorts/{cohort_id}", web::get().to(cohort));
+pub(super) fn routes(r: &mut Router) {
+    r.get("/dashboard", dashboard)
+        .get("/account", account)
+        .post("/account/password", change_password)
+        .get("/cohorts/{cohort_id}", cohort);
 }
 
 #[derive(Template)]

@@ -12,21 +12,21 @@ mod home;
 mod reports;
 mod review;
 
-use actix_web::web;
+use crate::routes::Router;
 use serde::Deserialize;
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    auth::configure(cfg);
-    home::configure(cfg);
-    admin::configure(cfg);
-    docs::configure(cfg);
-    encoder::configure(cfg);
-    ehr::configure(cfg);
-    coding::configure(cfg);
-    assignments::configure(cfg);
-    reports::configure(cfg);
-    review::configure(cfg);
-    audit::configure(cfg);
+pub(super) fn routes(r: &mut Router) {
+    auth::routes(r);
+    home::routes(r);
+    admin::routes(r);
+    docs::routes(r);
+    encoder::routes(r);
+    ehr::routes(r);
+    coding::routes(r);
+    assignments::routes(r);
+    reports::routes(r);
+    review::routes(r);
+    audit::routes(r);
 }
 
 /// The `?notice=` confirmation code after a redirect.

@@ -1,6 +1,7 @@
 //! Report pages: the cohort report with charts and CSV links, and a
 //! student's printable PPE completion record.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,19 +13,16 @@ use crate::service::views::CohortView;
 use crate::service::{directory, reports};
 use crate::web::{Chrome, PageError, PageSession, html};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/cohorts/{cohort_id}/report", web::get().to(cohort_report))
-        .route(
-            "/cohorts/{cohort_id}/students/{student_id}/record",
-            web::get().to(record),
-        )
-        .route(
+pub(super) fn routes(r: &mut Router) {
+    r.get("/cohorts/{cohort_id}/report", cohort_report)
+        .get("/cohorts/{cohort_id}/students/{student_id}/record", record)
+        .get(
             "/cohorts/{cohort_id}/students/{student_id}/hours",
-            web::get().to(hours_page),
+            hours_page,
         )
-        .route(
+        .post(
             "/cohorts/{cohort_id}/students/{student_id}/hours",
-            web::post().to(hours_action),
+            hours_action,
         );
 }
 

@@ -1,5 +1,6 @@
 //! The supervisor's review queue page.
 
+use crate::routes::Router;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -14,20 +15,11 @@ use crate::service::review::{self, QueueItem, QueueQuery};
 use crate::service::views::CohortView;
 use crate::web::{Chrome, PageError, PageSession, html};
 
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/cohorts/{cohort_id}/review", web::get().to(queue))
-        .route(
-            "/ehr/encounters/{encounter_id}/keys/lock",
-            web::post().to(lock_key),
-        )
-        .route(
-            "/ehr/encounters/{encounter_id}/rescore",
-            web::get().to(rescore_preview),
-        )
-        .route(
-            "/ehr/encounters/{encounter_id}/rescore",
-            web::post().to(rescore_apply),
-        );
+pub(super) fn routes(r: &mut Router) {
+    r.get("/cohorts/{cohort_id}/review", queue)
+        .post("/ehr/encounters/{encounter_id}/keys/lock", lock_key)
+        .get("/ehr/encounters/{encounter_id}/rescore", rescore_preview)
+        .post("/ehr/encounters/{encounter_id}/rescore", rescore_apply);
 }
 
 /// The filter form as typed (empty fields mean "any").
