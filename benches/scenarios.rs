@@ -1,9 +1,12 @@
 //! Encounter generation speed: documents + key, no database, one core.
-//! Run: `cargo bench --bench scenarios`.
+//! Run: `cargo bench --bench scenarios` (criterion times single encounters,
+//! then the throughput run over every scenario prints encounters/s).
 
 use std::hint::black_box;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
 
 use practicum::codes::CodeSets;
 use practicum::scenarios::load_dir;
@@ -14,7 +17,26 @@ fn main() {
     let codes = CodeSets::shipped().expect("code sets");
     let t = codes.icd10cm_latest().expect("release");
     let window = (t.release.effective_from, t.release.effective_to);
-    let per_scenario = 2_000u64;
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .measurement_time(Duration::from_secs(3));
+    for s in lib.iter().take(3) {
+        c.bench_function(&format!("generate one encounter: {}", s.spec.id), |b| {
+            let mut seed = 0u64;
+            b.iter(|| {
+                seed += 1;
+                s.generate(black_box(seed), window).expect("generate")
+            })
+        });
+    }
+    c.final_summary();
+
+    // `--test` (CI) checks the run works with a small count.
+    let per_scenario = if std::env::args().any(|a| a == "--test") {
+        20
+    } else {
+        2_000u64
+    };
     let start = Instant::now();
     let mut chars = 0usize;
     for s in &lib {

@@ -31,6 +31,9 @@ pub enum AppError {
     /// Unknown, or not visible to the caller (404).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The path exists but not with this method (405).
+    #[error("this method is not allowed on this path; see the Allow header")]
+    MethodNotAllowed,
     /// Clashes with the current state (409).
     #[error("{message}")]
     Conflict {
@@ -42,6 +45,13 @@ pub enum AppError {
     /// Too many failed attempts; try again after this many seconds (429).
     #[error("too many failed sign-in attempts; try again in {0} seconds")]
     TooManyRequests(u64),
+    /// Shedding load (503): too much of one kind of work at once; retry after
+    /// this many seconds.
+    #[error("the server is busy checking passwords; try again in {0} seconds")]
+    Overloaded(u64),
+    /// Query string over the size limit (414).
+    #[error("the query string is longer than {0} bytes")]
+    QueryTooLong(usize),
     /// Body over the size limit (413).
     #[error("the request body is larger than {0} bytes")]
     TooLarge(usize),
@@ -84,11 +94,13 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict { .. } => "conflict",
             AppError::TooManyRequests(_) => "rate_limited",
             AppError::TooLarge(_) => "payload_too_large",
+            AppError::QueryTooLong(_) => "uri_too_long",
             AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::Unavailable => "unavailable",
+            AppError::Unavailable | AppError::Overloaded(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -127,7 +139,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: validation_failed, bad_request, unauthorized, forbidden,
-    /// not_found, conflict, payload_too_large, unsupported_media_type, unavailable, internal.
+    /// not_found, method_not_allowed, conflict, rate_limited, payload_too_large, uri_too_long,
+    /// unsupported_media_type, unavailable, internal.
     pub code: String,
     /// A plain-language explanation.
     pub message: String,
@@ -173,11 +186,13 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::QueryTooLong(_) => StatusCode::URI_TOO_LONG,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,7 +205,7 @@ impl ResponseError for AppError {
         if let AppError::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if let AppError::TooManyRequests(secs) = self {
+        if let AppError::TooManyRequests(secs) | AppError::Overloaded(secs) = self {
             response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(self.body())

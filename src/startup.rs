@@ -4,11 +4,13 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::{Server, Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
+use futures_util::FutureExt;
+use futures_util::future::{Either, ready};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -104,6 +106,7 @@ impl Application {
             keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),
             csrf_secret: Arc::from(secret.expose()),
             decoy_hash: Arc::from(decoy.as_str()),
+            hashing: Arc::new(crate::service::sessions::HashGate::for_this_machine()),
             cookie_secure: settings.cookie_secure,
             codes,
             library: Arc::new(library),
@@ -157,6 +160,9 @@ fn load_library(dir: &std::path::Path, codes: &crate::codes::CodeSets) -> Librar
     library
 }
 
+/// The longest query string served; longer ones get 414.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
 fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
     let spec = web::Data::new(api::health::OpenApiJson(Arc::from(
         openapi().to_pretty_json()?.as_str(),
@@ -185,6 +191,15 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
             .app_data(spec.clone())
             .configure(|cfg| crate::routes::register(&mut crate::routes::Router::Serve(cfg)))
             .default_service(web::to(crate::web::not_found))
+            .wrap_fn(|req, srv| {
+                // Query strings are bounded before any route parses one.
+                if req.query_string().len() > MAX_QUERY_BYTES {
+                    let (http, _) = req.into_parts();
+                    let res = HttpResponse::from_error(AppError::QueryTooLong(MAX_QUERY_BYTES));
+                    return Either::Left(ready(Ok(ServiceResponse::new(http, res).map_into_right_body())));
+                }
+                Either::Right(srv.call(req).map(|r| r.map(ServiceResponse::map_into_left_body)))
+            })
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()

@@ -50,6 +50,7 @@ async fn list_users(
         (status = 403, description = "Not a program administrator", body = ErrorBody),
         (status = 409, description = "E-mail taken", body = ErrorBody),
         (status = 422, description = "Invalid value", body = ErrorBody),
+        (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),
     )
 )]
 #[post("/users")]
@@ -94,6 +95,7 @@ async fn get_user(
         (status = 403, description = "Not an administrator of this account's program", body = ErrorBody),
         (status = 404, description = "No such account visible to you", body = ErrorBody),
         (status = 422, description = "Invalid value", body = ErrorBody),
+        (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),
     )
 )]
 #[patch("/users/{user_id}")]

@@ -28,6 +28,7 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
         (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 429, description = "Too many failed attempts for this account or from this address (Retry-After says when to try again)", body = ErrorBody),
+        (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
     )
 )]
@@ -85,6 +86,7 @@ async fn me(state: web::Data<AppState>, caller: Caller) -> AppResult<HttpRespons
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 422, description = "Current password wrong or new one too weak", body = ErrorBody),
+        (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),
     )
 )]
 #[post("/me/password")]

@@ -100,7 +100,7 @@ async fn get_draft(
     security(("bearer" = [])),
     params(
         ("encounter_id" = i64, Path, description = "Encounter id"),
-        ("Idempotency-Key" = String, Header, description = "Unique per submission attempt"),
+        ("Idempotency-Key" = String, Header, description = "Unique per submission attempt: 1–200 visible ASCII characters", pattern = "^[!-~]{1,200}$"),
     ),
     request_body = Claim,
     responses(

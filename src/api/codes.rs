@@ -22,10 +22,13 @@ pub(super) fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// A code prefix (`S52.5`, `99214`) or words (`colles fracture right`).
+    #[param(max_length = 200)]
     pub q: String,
     /// Limit to one code set: icd10cm, cpt or hcpcs.
+    #[param(value_type = Option<System>)]
     pub system: Option<String>,
     /// Results to return, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
@@ -100,7 +103,7 @@ pub struct DetailQuery {
     tag = "codes",
     security(("bearer" = [])),
     params(
-        ("system" = String, Path, description = "icd10cm, cpt or hcpcs"),
+        ("system" = System, Path, description = "icd10cm, cpt or hcpcs"),
         ("code" = String, Path, description = "The code, with or without its dot"),
         DetailQuery,
     ),

@@ -1,12 +1,14 @@
 //! Programs, cohorts and enrolments.
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Body, Caller, Query};
-use crate::error::{AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, ErrorDetail};
+use crate::practicum::Invalid;
 use crate::practicum::grading::Grading;
 use crate::service::AppState;
 use crate::service::audit::{self, AuditPage, AuditQuery};
@@ -14,7 +16,7 @@ use crate::service::directory::{
     self, CohortInput, CohortPatch, EnrolInput, ProgramInput, ProgramPatch,
 };
 use crate::service::grading;
-use crate::service::roster::{self, RosterReport};
+use crate::service::roster::{self, RosterReport, RowProblem};
 use crate::service::views::{CohortView, EnrolmentView, ProgramView};
 
 pub(super) fn configure(cfg: &mut ServiceConfig) {
@@ -62,7 +64,8 @@ pub struct RosterQuery {
         (status = 403, description = "Not an admin of this program", body = ErrorBody),
         (status = 404, description = "No such cohort visible to you", body = ErrorBody),
         (status = 413, description = "File over 256 KiB", body = ErrorBody),
-        (status = 422, description = "Rows with errors (nothing imported; the report lists them), or an unreadable file", body = RosterReport),
+        (status = 422, description = "Rows with errors (nothing imported; `errors` lists them), or an unreadable file", body = RosterRejected),
+        (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),
     )
 )]
 #[post("/cohorts/{cohort_id}/roster")]
@@ -71,17 +74,26 @@ async fn import_roster(
     caller: Caller,
     id: web::Path<i64>,
     Query(q): Query<RosterQuery>,
-    body: web::Bytes,
+    mut payload: web::Payload,
 ) -> AppResult<HttpResponse> {
+    // Read here rather than with `web::Bytes`, whose own limit would answer
+    // an oversized file with a plain-text 413.
     const MAX: usize = 256 * 1024;
-    if body.len() > MAX {
-        return Err(crate::error::AppError::TooLarge(MAX));
+    let mut file = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_request(Some("file"), format!("the file could not be read: {e}"))
+        })?;
+        if file.len() + chunk.len() > MAX {
+            return Err(AppError::TooLarge(MAX));
+        }
+        file.extend_from_slice(&chunk);
     }
     let report = roster::import(
         &state,
         &caller,
         id.into_inner(),
-        body.to_vec(),
+        file,
         q.skip_invalid.unwrap_or(false),
     )
     .await?;
@@ -89,15 +101,28 @@ async fn import_roster(
         HttpResponse::Ok().json(report)
     } else {
         let n = report.errors.len();
-        HttpResponse::UnprocessableEntity().json(serde_json::json!({
-            "error": {
-                "code": "validation_failed",
-                "message": format!("{n} row{} with errors; nothing was imported (fix them, or send skip_invalid=true to import the rest)", if n == 1 { "" } else { "s" }),
-                "field": "file",
-            },
-            "errors": report.errors,
-        }))
+        let error = AppError::Invalid(Invalid::new(
+            "file",
+            format!(
+                "{n} row{} with errors; nothing was imported (fix them, or send skip_invalid=true to import the rest)",
+                if n == 1 { "" } else { "s" }
+            ),
+        ));
+        HttpResponse::UnprocessableEntity().json(RosterRejected {
+            error: error.body().error,
+            errors: report.errors,
+        })
     })
+}
+
+/// A roster that imported nothing: the error, and every row at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterRejected {
+    pub error: ErrorDetail,
+    /// The rows with problems; absent when the file as a whole could not be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<RowProblem>,
 }
 
 /// The program's audit log of grading, key, hours and account actions: who,

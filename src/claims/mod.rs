@@ -49,6 +49,7 @@ pub struct ClaimLine {
     pub date_of_service: Option<NaiveDate>,
     /// Charge in dollars (optional).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub charge: Option<f64>,
 }
 

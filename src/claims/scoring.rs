@@ -34,21 +34,33 @@ pub const ENGINE_VERSION: &str = "scoring-1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScoringPolicy {
+    #[schema(minimum = 0, maximum = 100)]
     pub first_listed: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub other_diagnoses: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub line_code: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub line_modifiers: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub line_units: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub line_pointers: f64,
     /// Fraction of an element's points for a near miss (0–1).
+    #[schema(minimum = 0, maximum = 1)]
     pub near_miss_credit: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub over_coded_diagnosis: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub over_coded_line: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub edit_error: f64,
+    #[schema(minimum = 0, maximum = 100)]
     pub edit_error_cap: f64,
     /// Whether modifiers must be in the key's order.
     pub modifier_order_matters: bool,
     /// Score needed to pass, in percent.
+    #[schema(minimum = 0, maximum = 100)]
     pub pass_threshold: f64,
 }
 

@@ -19,11 +19,28 @@ pub struct Grading {
     /// `pass_threshold_pct`).
     pub policy: ScoringPolicy,
     /// Edit rule id → severity, or `null` to switch the rule off.
-    #[schema(value_type = BTreeMap<String, Option<String>>)]
+    #[schema(schema_with = severities_schema)]
     pub severities: BTreeMap<String, Option<Severity>>,
     /// Coding hours approve themselves when the claim scores at least this
     /// (percent); absent means a supervisor approves every entry.
+    #[schema(minimum = 0, maximum = 100)]
     pub auto_approve_hours_at: Option<f64>,
+}
+
+/// `{rule id: severity or null}` (utoipa cannot derive a map of optional enums).
+fn severities_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    use utoipa::openapi::{Ref, RefOr};
+    let value = OneOfBuilder::new()
+        .item(Ref::from_schema_name("Severity"))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build();
+    ObjectBuilder::new()
+        .description(Some(
+            "Edit rule id → severity, or `null` to switch the rule off.",
+        ))
+        .additional_properties(Some(RefOr::T(Schema::OneOf(value))))
+        .build()
 }
 
 impl Grading {
@@ -55,6 +72,9 @@ impl Grading {
             ("policy.over_coded_line", p.over_coded_line),
             ("policy.edit_error", p.edit_error),
             ("policy.edit_error_cap", p.edit_error_cap),
+            // Scoring uses the program's pass mark, but a stored value
+            // still has to be a percentage.
+            ("policy.pass_threshold", p.pass_threshold),
         ];
         for (field, w) in weights {
             if !w.is_finite() || !(0.0..=100.0).contains(&w) {

@@ -105,7 +105,9 @@ pub struct AssignmentView {
     pub mode: String,
     /// `upcoming`, `open` or `closed`.
     pub phase: String,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub opens_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub due_at: NaiveDateTime,
     pub time_limit_minutes: Option<i32>,
     pub late_policy: String,
@@ -132,7 +134,9 @@ pub struct AssignmentView {
 /// A student's exam clock.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttemptView {
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub started_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub deadline_at: NaiveDateTime,
     /// Seconds left on the clock (0 when it ran out).
     pub remaining_seconds: i64,

@@ -20,12 +20,17 @@ pub struct AuditQuery {
     pub actor: Option<i64>,
     /// Only this kind of record, e.g. `hour_entry`, `answer_key`, `claim`.
     pub entity: Option<String>,
-    /// From this time (UTC, inclusive).
+    /// From this time (inclusive; RFC 3339, or without an offset for UTC).
+    #[serde(default, deserialize_with = "crate::service::views::utc::opt_from")]
     pub since: Option<NaiveDateTime>,
-    /// Before this time (UTC).
+    /// Before this time (RFC 3339, or without an offset for UTC).
+    #[serde(default, deserialize_with = "crate::service::views::utc::opt_from")]
     pub until: Option<NaiveDateTime>,
     /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -33,6 +38,7 @@ pub struct AuditQuery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditView {
     pub id: i64,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub at: NaiveDateTime,
     pub actor_id: Option<i64>,
     pub action: String,

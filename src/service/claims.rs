@@ -81,6 +81,7 @@ pub struct DraftView {
     /// The claim as last saved (may be incomplete).
     #[schema(value_type = Object)]
     pub claim: serde_json::Value,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -91,6 +92,7 @@ pub struct ScoreView {
     pub passed: bool,
     pub key_version: i32,
     pub engine_version: String,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub scored_at: NaiveDateTime,
     /// Re-scored by this supervisor (absent for the score at submission).
     pub scored_by: Option<i64>,
@@ -111,6 +113,7 @@ pub struct SubmissionView {
     pub student_id: i64,
     /// 1 for the first submission; a resubmission is the next version.
     pub version: i32,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub submitted_at: NaiveDateTime,
     /// The assignment it was submitted under, if any.
     pub assignment_id: Option<i64>,
@@ -158,6 +161,7 @@ pub struct ReviewView {
     pub override_total: Option<f64>,
     pub comment: String,
     pub reviewer_id: i64,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub reviewed_at: NaiveDateTime,
 }
 

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::sessions::Session;
 use super::views::{CohortView, EnrolmentView, ProgramView, UserView};
-use super::{AppState, cpu, db, not_found};
+use super::{AppState, db, not_found};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
 use crate::practicum::Invalid;
@@ -81,17 +81,38 @@ pub struct UserInput {
     pub credential: Option<String>,
 }
 
-/// Changes to an account; omitted fields stay as they are.
+/// Changes to an account; omitted fields stay as they are, and at least one
+/// must be given (the document says so: `minProperties` is set in
+/// `api::Shared`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub display_name: Option<String>,
     /// New credential; an empty string clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub credential: Option<String>,
     /// false deactivates the account (it can no longer sign in).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// A new password (reset by an administrator).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub password: Option<String>,
+}
+
+/// A patch field that is either absent or a value: `null` is refused (400
+/// naming the field) rather than read as "leave it", which a client meaning
+/// "clear it" would take for success.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// A password change by the account holder.
@@ -121,8 +142,10 @@ pub struct UserQuery {
     /// Only students of this cohort.
     pub cohort_id: Option<i64>,
     /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Rows to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -534,7 +557,10 @@ pub async fn create_user(state: &AppState, s: &Session, input: UserInput) -> App
     let credential = parse_credential(input.credential.as_deref())?;
     check_new_password(&input.password)?;
     let password = input.password;
-    let password_hash = cpu(move || password::hash(&password)).await??;
+    let password_hash = state
+        .hashing
+        .run(move || password::hash(&password))
+        .await??;
     let new = NewUser {
         email,
         display_name,
@@ -595,7 +621,12 @@ pub async fn update_user(
     };
     if let Some(password) = patch.password {
         check_new_password(&password)?;
-        changes.password_hash = Some(cpu(move || password::hash(&password)).await??);
+        changes.password_hash = Some(
+            state
+                .hashing
+                .run(move || password::hash(&password))
+                .await??,
+        );
     }
     if changes.display_name.is_none()
         && changes.credential.is_none()
@@ -637,12 +668,15 @@ pub async fn change_own_password(
     let id = s.scope.user_id;
     let row = db(state, move |c| users::find(c, id)).await?;
     let current = input.current_password;
-    let ok = cpu(move || password::verify(&current, &row.password_hash)).await?;
+    let ok = state
+        .hashing
+        .run(move || password::verify(&current, &row.password_hash))
+        .await?;
     if !ok {
         return Err(Invalid::new("current_password", "the current password is incorrect").into());
     }
     let new = input.new_password;
-    let hash = cpu(move || password::hash(&new)).await??;
+    let hash = state.hashing.run(move || password::hash(&new)).await??;
     let changes = UserChanges {
         password_hash: Some(hash),
         ..Default::default()

@@ -229,10 +229,12 @@ pub struct KeyVersionView {
     pub source: String,
     pub note: String,
     pub created_by: Option<i64>,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub created_at: NaiveDateTime,
     /// Approved by a supervisor and locked against edits.
     pub locked: bool,
     pub approved_by: Option<i64>,
+    #[serde(serialize_with = "crate::service::views::utc::opt")]
     pub approved_at: Option<NaiveDateTime>,
     /// The key in claim-interchange shape with alternates and rationale.
     #[schema(value_type = Object)]
@@ -252,6 +254,7 @@ pub struct GenerationView {
     pub skipped: i32,
     /// Ids of the encounters created.
     pub encounter_ids: Vec<i64>,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub created_at: NaiveDateTime,
 }
 
@@ -268,6 +271,7 @@ pub struct RunView {
     pub areas: Vec<String>,
     /// Difficulties asked for (empty: all).
     pub difficulties: Vec<String>,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub created_at: NaiveDateTime,
 }
 
@@ -338,8 +342,10 @@ pub struct PatientQuery {
     /// Only this cohort.
     pub cohort: Option<i64>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -354,7 +360,10 @@ pub struct EncounterQuery {
     /// Only this difficulty (supervisors).
     pub difficulty: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Rows to skip.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

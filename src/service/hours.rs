@@ -63,6 +63,7 @@ pub async fn open_for_coding(state: &AppState, s: &Session, encounter_id: i64) -
 /// Time on task so far in the open session.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HeartbeatView {
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub opened_at: NaiveDateTime,
     pub active_seconds: i32,
     pub beats: i32,
@@ -195,6 +196,7 @@ pub struct EntryView {
     pub reverses_id: Option<i64>,
     /// Who decided, with credential, as the log shows it.
     pub supervisor: Option<String>,
+    #[serde(serialize_with = "crate::service::views::utc::opt")]
     pub decided_at: Option<NaiveDateTime>,
     /// Inside a signed-off period: it never changes again.
     pub signed_off: bool,
@@ -209,6 +211,7 @@ pub struct SignoffView {
     pub supervisor: String,
     pub attestation: String,
     pub approved_minutes: i32,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub signed_at: NaiveDateTime,
 }
 

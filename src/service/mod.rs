@@ -34,6 +34,8 @@ pub struct AppState {
     pub csrf_secret: Arc<[u8]>,
     /// Hash verified against for unknown e-mails, so they cost what a wrong password costs.
     pub decoy_hash: Arc<str>,
+    /// Bounds concurrent password hashing (see [`sessions::HashGate`]).
+    pub hashing: Arc<sessions::HashGate>,
     /// Whether cookies are marked Secure.
     pub cookie_secure: bool,
     /// The code sets (immutable, shared by every worker).

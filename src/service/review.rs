@@ -27,6 +27,7 @@ pub struct ReviewInput {
     #[serde(default)]
     pub comment: String,
     /// The score to stand instead of the computed one, 0–100.
+    #[schema(minimum = 0, maximum = 100)]
     pub override_total: Option<f64>,
 }
 
@@ -127,8 +128,10 @@ pub struct QueueQuery {
     pub assignment: Option<i64>,
     pub student: Option<i64>,
     /// Lowest score to list (percent).
+    #[param(minimum = 0, maximum = 100)]
     pub min_score: Option<f64>,
     /// Highest score to list (percent).
+    #[param(minimum = 0, maximum = 100)]
     pub max_score: Option<f64>,
     /// Only claims without a review since their latest version.
     pub needs_review: Option<bool>,
@@ -143,6 +146,7 @@ pub struct QueueItem {
     pub student_name: String,
     pub assignment_id: Option<i64>,
     pub version: i32,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub submitted_at: NaiveDateTime,
     pub late: bool,
     pub total: Option<f64>,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::sessions::Session;
-use super::{AppState, audit_entry, cpu, db, not_found};
+use super::{AppState, audit_entry, db, not_found};
 use crate::auth::password;
 use crate::error::{AppError, AppResult};
 use crate::practicum::Invalid;
@@ -140,7 +140,7 @@ pub async fn import(
     for row in &new_rows {
         let initial = crate::auth::random_hex(8);
         let p = initial.clone();
-        let hash = cpu(move || password::hash(&p)).await??;
+        let hash = state.hashing.run(move || password::hash(&p)).await??;
         passwords.push(initial);
         new_users.push(NewUser {
             email: row.email.clone(),

@@ -119,7 +119,10 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.decoy_hash.to_string());
     let password = input.password;
-    let ok = cpu(move || password::verify(&password, &stored_hash)).await?;
+    let ok = state
+        .hashing
+        .run(move || password::verify(&password, &stored_hash))
+        .await?;
     let user = match found {
         Some(user) if ok && user.active => user,
         _ => return Err(failed(state).await),
@@ -233,4 +236,80 @@ pub async fn me(state: &AppState, session: &Session) -> AppResult<MeView> {
         administers: administered.iter().map(ProgramView::from).collect(),
         cohorts,
     })
+}
+
+/// Bounds the CPU that password hashing (sign-ins, password changes, new
+/// accounts) may take. Hashing is deliberately slow; a few hashes run at once
+/// (half the cores), a short queue waits its turn, and callers beyond it are
+/// told to retry in a second. A flood of sign-ins then costs at most half the
+/// machine, and every other request keeps the rest.
+pub struct HashGate {
+    running: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+impl HashGate {
+    /// `concurrent` hashes at a time, `max_waiting` queued behind them.
+    pub fn new(concurrent: usize, max_waiting: usize) -> Self {
+        Self {
+            running: tokio::sync::Semaphore::new(concurrent.max(1)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    /// Half the cores (at least one), with a queue of 32 per running hash:
+    /// about a second of waiting at most (a hash takes ~33 ms of CPU).
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let concurrent = (cores / 2).max(1);
+        Self::new(concurrent, concurrent * 32)
+    }
+
+    /// Runs the hash when its turn comes, or refuses at once when the queue
+    /// is full.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("sign-in queue full: shedding a sign-in");
+            return Err(AppError::Overloaded(1));
+        }
+        let permit = self.running.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|_| AppError::Unavailable)?;
+        cpu(work).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_and_frees_again() {
+        let gate = std::sync::Arc::new(HashGate::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let g = gate.clone();
+        // One hash runs (blocked until released), one waits, the third is refused.
+        let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
+        while gate.running.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let g = gate.clone();
+        let queued = tokio::spawn(async move { g.run(|| 2).await });
+        while gate.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(gate.run(|| 3).await, Err(AppError::Overloaded(1))));
+        release.send(()).unwrap();
+        assert!(running.await.unwrap().unwrap());
+        assert_eq!(queued.await.unwrap().unwrap(), 2);
+        assert_eq!(gate.run(|| 4).await.unwrap(), 4, "free again");
+    }
 }

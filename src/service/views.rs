@@ -10,6 +10,49 @@ use crate::store::cohorts::{CohortRow, EnrolmentRow};
 use crate::store::programs::ProgramRow;
 use crate::store::users::UserRow;
 
+/// Stored times are UTC without an offset; the API writes them as RFC 3339
+/// with `Z`, the `date-time` its document promises (and what clients need to
+/// read them as UTC rather than local time), and reads them back in that
+/// form or without an offset (taken as UTC).
+pub mod utc {
+    use chrono::{DateTime, NaiveDateTime, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// A UTC time, e.g. `2026-12-01T09:00:00.250Z`.
+    pub fn at<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    /// An optional UTC time (null when absent).
+    pub fn opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => at(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads `2026-12-01T09:00:00Z`, `…+02:00` (converted to UTC),
+    /// `2026-12-01T09:00:00` or `2026-12-01T09:00` (UTC).
+    pub fn parse(raw: &str) -> Option<NaiveDateTime> {
+        let raw = raw.trim();
+        DateTime::parse_from_rfc3339(raw)
+            .map(|t| t.naive_utc())
+            .or_else(|_| raw.parse::<NaiveDateTime>())
+            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M"))
+            .ok()
+    }
+
+    /// An optional time in any form [`parse`] reads (use with `default`).
+    pub fn opt_from<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(raw) => parse(&raw).map(Some).ok_or_else(|| {
+                serde::de::Error::custom(format!("{raw:?} is not a time like 2026-12-01T09:00:00Z"))
+            }),
+        }
+    }
+}
+
 /// An account, without its password hash.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserView {
@@ -23,6 +66,7 @@ pub struct UserView {
     pub program_id: i64,
     /// Inactive accounts cannot sign in.
     pub active: bool,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub created_at: NaiveDateTime,
 }
 
@@ -52,7 +96,9 @@ pub struct ProgramView {
     pub ppe_hours_required: i32,
     /// Score a claim needs to pass, in percent.
     pub pass_threshold_pct: i32,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub updated_at: NaiveDateTime,
 }
 
@@ -124,6 +170,7 @@ impl From<&CohortRow> for CohortView {
 pub struct EnrolmentView {
     pub cohort_id: i64,
     pub role: CohortRole,
+    #[serde(serialize_with = "crate::service::views::utc::at")]
     pub enrolled_at: NaiveDateTime,
     pub user: UserView,
 }
@@ -158,4 +205,31 @@ pub struct MeView {
     pub administers: Vec<ProgramView>,
     /// Cohorts the caller is enrolled in.
     pub cohorts: Vec<Membership>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, Timelike};
+
+    use super::utc;
+
+    #[test]
+    fn times_go_out_with_z_and_come_back_in_any_utc_form() {
+        let at = NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_milli_opt(9, 0, 0, 250)
+            .unwrap();
+        let mut out = Vec::new();
+        utc::at(&at, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(out, br#""2026-12-01T09:00:00.250Z""#);
+        for raw in [
+            "2026-12-01T09:00:00.250Z",
+            "2026-12-01T11:00:00.250+02:00",
+            "2026-12-01T09:00:00.250",
+        ] {
+            assert_eq!(utc::parse(raw), Some(at), "{raw}");
+        }
+        assert_eq!(utc::parse("2026-12-01T09:00"), at.with_nanosecond(0));
+        assert_eq!(utc::parse("yesterday"), None);
+    }
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::audit::{NewAudit, record_audit};
 use super::schema::{claim_drafts, claim_scores, claim_submissions};
-use super::{DbConn, StoreResult, now, with_conn, write_tx};
+use super::{DbConn, StoreResult, lock_id, now, with_conn, write_tx, write_tx_locked};
 
 /// A stored draft.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -175,7 +175,9 @@ pub fn submit(
     score: &NewScore,
 ) -> StoreResult<Submitted> {
     let at = now();
-    write_tx!(conn, c => {
+    // One student's submissions queue on PostgreSQL too, so a retry racing
+    // its original (on any instance) finds it instead of a unique violation.
+    write_tx_locked!(conn, lock_id("submit", &[student_id]), c => {
         let earlier: Option<SubmissionRow> = claim_submissions::table
             .filter(claim_submissions::student_id.eq(student_id))
             .filter(claim_submissions::idempotency_key.eq(idempotency_key))

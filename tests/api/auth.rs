@@ -188,6 +188,45 @@ async fn expired_tokens_are_refused_with_a_clear_message() {
         200,
         "same secret, fresh token works"
     );
+
+    // Signed with the real secret, but not a token this server issued.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims: Value =
+        serde_json::from_slice(&b64.decode(fresh.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let hs256 = json!({"alg": "HS256", "typ": "JWT"});
+    let edited = |key: &str, value: Value| {
+        let mut c = claims.clone();
+        if value.is_null() {
+            c.as_object_mut().unwrap().remove(key);
+        } else {
+            c[key] = value;
+        }
+        c
+    };
+    let cases = [
+        (
+            "another issuer",
+            forge(&edited("iss", json!("evil")), &hs256, &secret),
+        ),
+        (
+            "another audience",
+            forge(&edited("aud", json!("elsewhere")), &hs256, &secret),
+        ),
+        (
+            "no expiry",
+            forge(&edited("exp", Value::Null), &hs256, &secret),
+        ),
+        (
+            "another algorithm",
+            forge(&claims, &json!({"alg": "HS512", "typ": "JWT"}), &secret),
+        ),
+    ];
+    for (name, forged) in cases {
+        let (status, body) = app.get_json("/api/v1/me", &forged).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert_error(&body, "unauthorized");
+    }
 }
 
 fn hex_secret(path: &std::path::Path) -> Vec<u8> {

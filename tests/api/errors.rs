@@ -145,3 +145,29 @@ async fn login_body_errors_follow_the_contract() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["field"], "email");
 }
+
+#[tokio::test]
+async fn long_query_strings_are_refused_before_any_route_reads_them() {
+    let app = spawn_app().await;
+    let token = app.token("student1@demo.example").await;
+    let limit = practicum::startup::MAX_QUERY_BYTES;
+    let at_limit = format!("/api/v1/codes/search?q={}", "a".repeat(limit - 2));
+    let (status, _) = app.get_json(&at_limit, &token).await;
+    assert_ne!(status, 414, "a query of exactly {limit} bytes is read");
+    for path in [
+        "/api/v1/codes/search",
+        "/ehr",
+        "/fhir/r4/Patient",
+        "/nowhere",
+    ] {
+        let long = format!("{path}?q={}", "a".repeat(limit));
+        let res = app
+            .request(Method::GET, &long, &token)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_json(res).await;
+        assert_eq!(status, 414, "{path}");
+        assert_error(&body, "uri_too_long");
+    }
+}

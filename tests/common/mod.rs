@@ -67,7 +67,7 @@ pub struct TestApp {
     pub storage: Storage,
 }
 
-fn fresh_storage() -> (Storage, RawSettings) {
+pub fn fresh_storage() -> (Storage, RawSettings) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut raw = RawSettings {
         bind: Some("127.0.0.1:0".into()),
