@@ -41,6 +41,10 @@ pub struct RawSettings {
     /// so it never shows in a process list.
     #[arg(skip)]
     pub jwt_secret: Option<String>,
+    /// Bearer token a metrics scraper presents (at least 16 bytes). Read from
+    /// the environment only. Unset: only loopback clients read `/metrics`.
+    #[arg(skip)]
+    pub metrics_token: Option<String>,
     /// Lifetime of a sign-in token in minutes (5 to 720).
     #[arg(long, env = "PRACTICUM_TOKEN_TTL_MINUTES", global = true)]
     pub token_ttl_minutes: Option<String>,
@@ -151,7 +155,12 @@ pub struct Settings {
     pub log: String,
     /// Log format.
     pub log_format: LogFormat,
+    /// Token a metrics scraper presents, if one is configured.
+    pub metrics_token: Option<Secret>,
 }
+
+/// Shortest accepted metrics token.
+const MIN_METRICS_TOKEN_BYTES: usize = 16;
 
 /// Smallest accepted signing secret.
 const MIN_SECRET_BYTES: usize = 32;
@@ -160,6 +169,7 @@ impl RawSettings {
     /// Reads the options that are environment-only.
     pub fn with_env_secret(mut self) -> Self {
         self.jwt_secret = std::env::var("PRACTICUM_JWT_SECRET").ok();
+        self.metrics_token = std::env::var("PRACTICUM_METRICS_TOKEN").ok();
         self
     }
 }
@@ -202,6 +212,17 @@ impl Settings {
                     s.len()
                 )),
                 Some(s) => Ok(Some(Secret(s.as_bytes().to_vec()))),
+            },
+        );
+        let metrics_token = keep(
+            &mut errors,
+            match raw.metrics_token.as_deref() {
+                None => Ok(None),
+                Some(t) if t.len() < MIN_METRICS_TOKEN_BYTES => Err(format!(
+                    "PRACTICUM_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN_BYTES} bytes (got {})",
+                    t.len()
+                )),
+                Some(t) => Ok(Some(Secret(t.as_bytes().to_vec()))),
             },
         );
         if let (Some(Database::Postgres(_)), Some(None)) = (&database, &jwt_secret) {
@@ -271,6 +292,7 @@ impl Settings {
             db_pool_size,
             workers,
             log_format,
+            metrics_token,
         ) {
             (
                 Some(bind),
@@ -281,6 +303,7 @@ impl Settings {
                 Some(pool),
                 Some(workers),
                 Some(log_format),
+                Some(metrics_token),
             ) if errors.is_empty() => Ok(Settings {
                 bind,
                 data_dir,
@@ -296,6 +319,7 @@ impl Settings {
                 workers: workers as usize,
                 log,
                 log_format,
+                metrics_token,
             }),
             _ => Err(errors),
         }

@@ -16,6 +16,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, ApiDoc};
+use crate::auth::metrics::{MetricsRefusal, metrics_access};
 use crate::auth::{JwtKeys, password};
 use crate::config::Settings;
 use crate::error::AppError;
@@ -115,7 +116,11 @@ impl Application {
         };
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, state, settings.workers)?;
+        let metrics_token = settings
+            .metrics_token
+            .as_ref()
+            .map(|t| Arc::<[u8]>::from(t.expose()));
+        let server = run(listener, state, settings.workers, metrics_token)?;
         Ok(Self { port, server, pool })
     }
 
@@ -163,7 +168,12 @@ fn load_library(dir: &std::path::Path, codes: &crate::codes::CodeSets) -> Librar
 /// The longest query string served; longer ones get 414.
 pub const MAX_QUERY_BYTES: usize = 4096;
 
-fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: AppState,
+    workers: usize,
+    metrics_token: Option<Arc<[u8]>>,
+) -> anyhow::Result<Server> {
     let spec = web::Data::new(api::health::OpenApiJson(Arc::from(
         openapi().to_pretty_json()?.as_str(),
     )));
@@ -224,6 +234,32 @@ fn run(listener: TcpListener, state: AppState, workers: usize) -> anyhow::Result
                 }
             })
             .wrap(metrics.clone())
+            .wrap_fn({
+                let token = metrics_token.clone();
+                move |req, srv| {
+                    // Outside the metrics middleware, which answers the path itself.
+                    if req.path() == crate::routes::METRICS_PATH {
+                        let presented = req
+                            .headers()
+                            .get(header::AUTHORIZATION)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.strip_prefix("Bearer "));
+                        let peer = req.peer_addr().map(|a| a.ip());
+                        if let Err(refusal) = metrics_access(peer, token.as_deref(), presented) {
+                            let err = match refusal {
+                                MetricsRefusal::TokenRequired => AppError::Unauthorized(
+                                    "send the metrics token: `Authorization: Bearer <PRACTICUM_METRICS_TOKEN>`".into(),
+                                ),
+                                MetricsRefusal::NotLocal => AppError::Forbidden,
+                            };
+                            let (http, _) = req.into_parts();
+                            let res = HttpResponse::from_error(err);
+                            return Either::Left(ready(Ok(ServiceResponse::new(http, res).map_into_right_body())));
+                        }
+                    }
+                    Either::Right(srv.call(req).map(|r| r.map(ServiceResponse::map_into_left_body)))
+                }
+            })
             .wrap(TracingLogger::default())
     })
     .workers(workers)

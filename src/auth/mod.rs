@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod jwt;
+pub mod metrics;
 pub mod password;
 pub mod throttle;
 

@@ -71,7 +71,8 @@ const STUDENTS: &[Who] = &[StudentA, StudentB];
 /// rule yet — add one.
 fn rule(method: &str, path: &str) -> Option<&'static [Who]> {
     Some(match (method, path) {
-        // Probes, documents, static files, sign-in.
+        // Probes, documents, static files, sign-in. (`/metrics` answers these
+        // loopback callers; other machines need the metrics token.)
         ("GET", "/healthz" | "/readyz" | "/metrics" | "/api/openapi.json" | "/api/docs") => {
             EVERYONE
         }

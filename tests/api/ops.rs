@@ -130,3 +130,38 @@ async fn a_second_start_keeps_existing_data_and_does_not_reseed() {
         "existing data kept as it is"
     );
 }
+
+#[tokio::test]
+async fn a_configured_metrics_token_is_required_to_scrape() {
+    let app = crate::common::spawn_app_with(|raw| {
+        raw.metrics_token = Some("scrape-token-0123456789".into());
+    })
+    .await;
+    app.client.get(app.url("/healthz")).send().await.unwrap();
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let (status, body) = crate::common::status_json(res).await;
+    assert_eq!(status, 401);
+    crate::common::assert_error(&body, "unauthorized");
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-token-wrong-0000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("practicum_http_requests_total")
+    );
+}
