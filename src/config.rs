@@ -45,6 +45,10 @@ pub struct RawSettings {
     /// the environment only. Unset: only loopback clients read `/metrics`.
     #[arg(skip)]
     pub metrics_token: Option<String>,
+    /// Addresses of the proxies or load balancers in front of this server,
+    /// comma-separated; only requests from these have `X-Forwarded-For` read.
+    #[arg(long, env = "PRACTICUM_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Lifetime of a sign-in token in minutes (5 to 720).
     #[arg(long, env = "PRACTICUM_TOKEN_TTL_MINUTES", global = true)]
     pub token_ttl_minutes: Option<String>,
@@ -157,6 +161,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Token a metrics scraper presents, if one is configured.
     pub metrics_token: Option<Secret>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Shortest accepted metrics token.
@@ -224,6 +230,21 @@ impl Settings {
                 )),
                 Some(t) => Ok(Some(Secret(t.as_bytes().to_vec()))),
             },
+        );
+        let trusted_proxies = keep(
+            &mut errors,
+            raw.trusted_proxies
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    p.parse::<std::net::IpAddr>().map_err(|_| {
+                        format!("PRACTICUM_TRUSTED_PROXIES: {p:?} is not an IP address")
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>(),
         );
         if let (Some(Database::Postgres(_)), Some(None)) = (&database, &jwt_secret) {
             keep(&mut errors, Err::<(), _>(
@@ -293,6 +314,7 @@ impl Settings {
             workers,
             log_format,
             metrics_token,
+            trusted_proxies,
         ) {
             (
                 Some(bind),
@@ -304,6 +326,7 @@ impl Settings {
                 Some(workers),
                 Some(log_format),
                 Some(metrics_token),
+                Some(trusted_proxies),
             ) if errors.is_empty() => Ok(Settings {
                 bind,
                 data_dir,
@@ -320,6 +343,7 @@ impl Settings {
                 log,
                 log_format,
                 metrics_token,
+                trusted_proxies,
             }),
             _ => Err(errors),
         }

@@ -47,7 +47,7 @@ pub enum AppError {
     TooManyRequests(u64),
     /// Shedding load (503): too much of one kind of work at once; retry after
     /// this many seconds.
-    #[error("the server is busy checking passwords; try again in {0} seconds")]
+    #[error("the server is busy; try again in {0} seconds")]
     Overloaded(u64),
     /// Query string over the size limit (414).
     #[error("the query string is longer than {0} bytes")]

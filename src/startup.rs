@@ -16,6 +16,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, ApiDoc};
+use crate::auth::client::client_address;
 use crate::auth::metrics::{MetricsRefusal, metrics_access};
 use crate::auth::{JwtKeys, password};
 use crate::config::Settings;
@@ -107,7 +108,8 @@ impl Application {
             keys: Arc::new(JwtKeys::new(secret.expose(), settings.token_ttl_minutes)),
             csrf_secret: Arc::from(secret.expose()),
             decoy_hash: Arc::from(decoy.as_str()),
-            hashing: Arc::new(crate::service::sessions::HashGate::for_this_machine()),
+            hashing: Arc::new(crate::service::HashGate::for_this_machine()),
+            trusted_proxies: Arc::from(settings.trusted_proxies.as_slice()),
             cookie_secure: settings.cookie_secure,
             codes,
             library: Arc::new(library),
@@ -178,7 +180,10 @@ fn run(
         openapi().to_pretty_json()?.as_str(),
     )));
     let metrics = PrometheusMetricsBuilder::new("practicum")
-        .endpoint("/metrics")
+        .endpoint(crate::routes::METRICS_PATH)
+        // Paths matching no route share one label, so scanners cannot grow
+        // the series without bound.
+        .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     let data = web::Data::new(state);
@@ -236,6 +241,7 @@ fn run(
             .wrap(metrics.clone())
             .wrap_fn({
                 let token = metrics_token.clone();
+                let trusted = data.trusted_proxies.clone();
                 move |req, srv| {
                     // Outside the metrics middleware, which answers the path itself.
                     if req.path() == crate::routes::METRICS_PATH {
@@ -244,8 +250,15 @@ fn run(
                             .get(header::AUTHORIZATION)
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| v.strip_prefix("Bearer "));
-                        let peer = req.peer_addr().map(|a| a.ip());
-                        if let Err(refusal) = metrics_access(peer, token.as_deref(), presented) {
+                        let headers = req.headers();
+                        let relayed = headers.contains_key(header::FORWARDED)
+                            || headers.contains_key("x-forwarded-for");
+                        let client = client_address(
+                            req.peer_addr().map(|a| a.ip()),
+                            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+                            &trusted,
+                        );
+                        if let Err(refusal) = metrics_access(client, relayed, token.as_deref(), presented) {
                             let err = match refusal {
                                 MetricsRefusal::TokenRequired => AppError::Unauthorized(
                                     "send the metrics token: `Authorization: Bearer <PRACTICUM_METRICS_TOKEN>`".into(),

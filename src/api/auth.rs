@@ -38,11 +38,7 @@ async fn login(
     state: web::Data<AppState>,
     Body(input): Body<sessions::LoginInput>,
 ) -> AppResult<HttpResponse> {
-    // The peer address, not a forwarded header a client could forge.
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::extract::client_of(&req, &state);
     let out = sessions::login(&state, input, &client).await?;
     Ok(HttpResponse::Ok().json(out))
 }

@@ -229,6 +229,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     })
 }
 
+/// The client's address for throttling: the TCP peer, or the address a
+/// trusted proxy reports (see [`crate::auth::client::client_address`]).
+pub fn client_of(req: &actix_web::HttpRequest, state: &AppState) -> String {
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    crate::auth::client::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded_for,
+        &state.trusted_proxies,
+    )
+    .map(|ip| ip.to_string())
+    .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! Who may read `/metrics`. The figures name every route and how busy it
 //! is: useful to an operator, and to nobody else. Without a configured token
-//! only the machine itself (a loopback peer, e.g. a local Prometheus agent)
-//! reads them; with one, any scraper presenting it as a bearer token does.
+//! only the machine itself (a loopback client, e.g. a local Prometheus
+//! agent, not relayed by a proxy) reads them; with one, any scraper
+//! presenting it as a bearer token does.
 
 use std::net::IpAddr;
 
@@ -16,10 +17,14 @@ pub enum MetricsRefusal {
     NotLocal,
 }
 
-/// Decides a metrics request from the TCP peer (never a forwarded header),
-/// the configured token and the `Authorization` header's bearer token.
+/// Decides a metrics request from the client address (see
+/// [`super::client::client_address`]), whether a proxy relayed it (it
+/// carries `Forwarded` or `X-Forwarded-For`: a proxy on this machine would
+/// otherwise make every visitor look local), the configured token and the
+/// `Authorization` header's bearer token.
 pub fn metrics_access(
-    peer: Option<IpAddr>,
+    client: Option<IpAddr>,
+    relayed: bool,
     configured: Option<&[u8]>,
     presented: Option<&str>,
 ) -> Result<(), MetricsRefusal> {
@@ -32,7 +37,7 @@ pub fn metrics_access(
                 Err(MetricsRefusal::TokenRequired)
             }
         }
-        None if peer.is_some_and(|ip| ip.is_loopback()) => Ok(()),
+        None if !relayed && client.is_some_and(|ip| ip.is_loopback()) => Ok(()),
         None => Err(MetricsRefusal::NotLocal),
     }
 }
@@ -46,14 +51,19 @@ mod tests {
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let local6: IpAddr = "::1".parse().unwrap();
         let remote: IpAddr = "10.1.2.3".parse().unwrap();
-        assert_eq!(metrics_access(Some(local), None, None), Ok(()));
-        assert_eq!(metrics_access(Some(local6), None, None), Ok(()));
+        assert_eq!(metrics_access(Some(local), false, None, None), Ok(()));
+        assert_eq!(metrics_access(Some(local6), false, None, None), Ok(()));
         assert_eq!(
-            metrics_access(Some(remote), None, Some("anything")),
+            metrics_access(Some(remote), false, None, Some("anything")),
             Err(MetricsRefusal::NotLocal)
         );
         assert_eq!(
-            metrics_access(None, None, None),
+            metrics_access(None, false, None, None),
+            Err(MetricsRefusal::NotLocal)
+        );
+        // A proxy on this machine relaying a visitor.
+        assert_eq!(
+            metrics_access(Some(local), true, None, None),
             Err(MetricsRefusal::NotLocal)
         );
     }
@@ -64,7 +74,12 @@ mod tests {
         let remote: IpAddr = "10.1.2.3".parse().unwrap();
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         assert_eq!(
-            metrics_access(Some(remote), Some(token), Some("scrape-token-0123456789")),
+            metrics_access(
+                Some(remote),
+                true,
+                Some(token),
+                Some("scrape-token-0123456789")
+            ),
             Ok(())
         );
         for wrong in [
@@ -74,7 +89,7 @@ mod tests {
             Some("scrape-token-0123456780"),
         ] {
             assert_eq!(
-                metrics_access(Some(local), Some(token), wrong),
+                metrics_access(Some(local), false, Some(token), wrong),
                 Err(MetricsRefusal::TokenRequired),
                 "{wrong:?}"
             );

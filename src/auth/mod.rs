@@ -1,6 +1,7 @@
 //! Authentication: password hashes, signed tokens and CSRF tokens. Pure
 //! functions over secrets; the web layer decides where tokens travel.
 
+pub mod client;
 pub mod csrf;
 pub mod jwt;
 pub mod metrics;

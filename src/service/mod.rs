@@ -34,8 +34,11 @@ pub struct AppState {
     pub csrf_secret: Arc<[u8]>,
     /// Hash verified against for unknown e-mails, so they cost what a wrong password costs.
     pub decoy_hash: Arc<str>,
-    /// Bounds concurrent password hashing (see [`sessions::HashGate`]).
-    pub hashing: Arc<sessions::HashGate>,
+    /// Proxies whose `X-Forwarded-For` is believed (see
+    /// [`crate::auth::client::client_address`]).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Bounds concurrent password hashing (see [`HashGate`]).
+    pub hashing: Arc<HashGate>,
     /// Whether cookies are marked Secure.
     pub cookie_secure: bool,
     /// The code sets (immutable, shared by every worker).
@@ -104,5 +107,109 @@ pub(crate) fn audit_entry(
         entity_id,
         before: before.map(|v| v.to_string()),
         after: after.map(|v| v.to_string()),
+    }
+}
+
+/// Bounds the CPU that password hashing (sign-ins, password changes, new
+/// accounts) may take. Hashing is deliberately slow; a few hashes run at once
+/// (half the cores), a short queue waits its turn, and callers beyond it are
+/// told to retry in a second. A flood of sign-ins then costs at most half the
+/// machine, and every other request keeps the rest.
+pub struct HashGate {
+    /// One permit per hash running.
+    running: Arc<tokio::sync::Semaphore>,
+    /// One permit per caller inside the gate, running or queued. Owned
+    /// permits go back even when a caller's future is dropped.
+    admitted: Arc<tokio::sync::Semaphore>,
+}
+
+impl HashGate {
+    /// `concurrent` hashes at a time, `max_waiting` queued behind them.
+    pub fn new(concurrent: usize, max_waiting: usize) -> Self {
+        let concurrent = concurrent.max(1);
+        Self {
+            running: Arc::new(tokio::sync::Semaphore::new(concurrent)),
+            admitted: Arc::new(tokio::sync::Semaphore::new(concurrent + max_waiting)),
+        }
+    }
+
+    /// Half the cores (at least one), with a queue of 32 per running hash:
+    /// about a second of waiting at most (a hash takes ~33 ms of CPU).
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let concurrent = (cores / 2).max(1);
+        Self::new(concurrent, concurrent * 32)
+    }
+
+    /// Runs the hash when its turn comes, or refuses at once when the queue
+    /// is full.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let Ok(_admitted) = self.admitted.clone().try_acquire_owned() else {
+            tracing::warn!("password-hashing queue full: shedding a request");
+            return Err(AppError::Overloaded(1));
+        };
+        // Neither semaphore is ever closed, so acquiring cannot fail.
+        let running = self.running.clone().acquire_owned().await.ok();
+        // The permit moves into the blocking task: it is held while the hash
+        // runs even if the request is dropped meanwhile.
+        cpu(move || {
+            let _running = running;
+            work()
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_hash_queue_refuses_at_once_and_frees_again() {
+        let gate = Arc::new(HashGate::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let g = gate.clone();
+        // One hash runs (blocked until released), one waits, the third is refused.
+        let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
+        while gate.running.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let g = gate.clone();
+        let queued = tokio::spawn(async move { g.run(|| 2).await });
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(gate.run(|| 3).await, Err(AppError::Overloaded(1))));
+        release.send(()).unwrap();
+        assert!(running.await.unwrap().unwrap());
+        assert_eq!(queued.await.unwrap().unwrap(), 2);
+        assert_eq!(gate.run(|| 4).await.unwrap(), 4, "free again");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_caller_gives_its_place_back() {
+        let gate = Arc::new(HashGate::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let g = gate.clone();
+        let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
+        while gate.running.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // A queued caller goes away (its request was dropped).
+        let g = gate.clone();
+        let queued = tokio::spawn(async move { g.run(|| 2).await });
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        queued.abort();
+        let _ = queued.await;
+        assert_eq!(gate.admitted.available_permits(), 1, "its place is free");
+        release.send(()).unwrap();
+        assert!(running.await.unwrap().unwrap());
+        assert_eq!(gate.run(|| 5).await.unwrap(), 5);
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::views::{MeView, Membership, ProgramView, UserView};
-use super::{AppState, cpu, db};
+use super::{AppState, db};
 use crate::auth::throttle::{self, LoginLimits};
 use crate::auth::{TokenError, password};
 use crate::error::{AppError, AppResult};
@@ -56,14 +56,28 @@ const BAD_CREDENTIALS: &str = "e-mail or password is incorrect";
 /// and an inactive account give the same answer in about the same time.
 pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResult<LoginOutput> {
     // Throttle first: a refused attempt costs a query, not an Argon2 hash.
+    // The attempt is written down before it is judged, and judged against
+    // every other attempt (failed or still running), so guesses sent in
+    // parallel cannot all pass the check before any of them has failed.
     let limits = LoginLimits::default();
     let (account, address) = throttle::subjects(&input.email, client);
     let now = crate::store::now();
     let since = limits.since(now);
+    let prune = since - chrono::Duration::seconds(limits.window_secs);
     let subjects = vec![account.clone(), address.clone()];
-    let recent = db(state, move |c| throttle_store::recent(c, &subjects, since)).await?;
+    let (mine, others) = db(state, move |c| {
+        let mine = throttle_store::record(c, &subjects, now, prune)?;
+        let recent = throttle_store::recent(c, &subjects, since)?;
+        let others: Vec<_> = recent
+            .into_iter()
+            .filter(|(id, _, _)| !mine.contains(id))
+            .map(|(_, s, t)| (s, t))
+            .collect();
+        Ok((mine, others))
+    })
+    .await?;
     let times = |subject: &str| -> Vec<chrono::NaiveDateTime> {
-        recent
+        others
             .iter()
             .filter(|(s, _)| s == subject)
             .map(|(_, t)| *t)
@@ -86,47 +100,51 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
     .into_iter()
     .flatten()
     .max();
+    // Anything but a wrong password takes the attempt back off the record.
+    let forget = |state: &AppState, ids: Vec<i64>| {
+        let state = state.clone();
+        async move {
+            if let Err(e) = db(&state, move |c| throttle_store::forget(c, &ids)).await {
+                tracing::error!(error = %e, "sign-in attempt not cleared");
+            }
+        }
+    };
     if let Some(secs) = wait {
+        forget(state, mine).await;
         tracing::warn!(client, "sign-in throttled");
         return Err(AppError::TooManyRequests(secs));
     }
-    let failed = |state: &AppState| {
-        let subjects = vec![account.clone(), address.clone()];
-        let state = state.clone();
-        async move {
-            let at = crate::store::now();
-            let prune = limits.since(at) - chrono::Duration::seconds(limits.window_secs);
-            if let Err(e) = db(&state, move |c| {
-                throttle_store::record(c, &subjects, at, prune)
-            })
-            .await
-            {
-                tracing::error!(error = %e, "failed sign-in not recorded");
-            }
-            AppError::Unauthorized(BAD_CREDENTIALS.into())
-        }
-    };
+    let failed = || AppError::Unauthorized(BAD_CREDENTIALS.into());
     let Ok(email) = parse_email(&input.email) else {
-        return Err(failed(state).await);
+        return Err(failed());
     };
     if input.password.is_empty() || input.password.chars().count() > MAX_PASSWORD_CHARS {
-        return Err(failed(state).await);
+        return Err(failed());
     }
-    let found = db(state, move |c| users::find_by_email(c, &email)).await?;
-    let stored_hash = found
-        .as_ref()
-        .filter(|u| u.active)
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| state.decoy_hash.to_string());
-    let password = input.password;
-    let ok = state
-        .hashing
-        .run(move || password::verify(&password, &stored_hash))
-        .await?;
-    let user = match found {
-        Some(user) if ok && user.active => user,
-        _ => return Err(failed(state).await),
+    let checked = async {
+        let found = db(state, move |c| users::find_by_email(c, &email)).await?;
+        let stored_hash = found
+            .as_ref()
+            .filter(|u| u.active)
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| state.decoy_hash.to_string());
+        let password = input.password;
+        let ok = state
+            .hashing
+            .run(move || password::verify(&password, &stored_hash))
+            .await?;
+        Ok::<_, AppError>((found, ok))
+    }
+    .await;
+    let user = match checked {
+        Ok((Some(user), true)) if user.active => user,
+        Ok(_) => return Err(failed()),
+        Err(e) => {
+            forget(state, mine).await;
+            return Err(e);
+        }
     };
+    forget(state, mine).await;
     if !times(&account).is_empty() {
         let account = account.clone();
         db(state, move |c| throttle_store::clear(c, &account)).await?;
@@ -236,80 +254,4 @@ pub async fn me(state: &AppState, session: &Session) -> AppResult<MeView> {
         administers: administered.iter().map(ProgramView::from).collect(),
         cohorts,
     })
-}
-
-/// Bounds the CPU that password hashing (sign-ins, password changes, new
-/// accounts) may take. Hashing is deliberately slow; a few hashes run at once
-/// (half the cores), a short queue waits its turn, and callers beyond it are
-/// told to retry in a second. A flood of sign-ins then costs at most half the
-/// machine, and every other request keeps the rest.
-pub struct HashGate {
-    running: tokio::sync::Semaphore,
-    waiting: std::sync::atomic::AtomicUsize,
-    max_waiting: usize,
-}
-
-impl HashGate {
-    /// `concurrent` hashes at a time, `max_waiting` queued behind them.
-    pub fn new(concurrent: usize, max_waiting: usize) -> Self {
-        Self {
-            running: tokio::sync::Semaphore::new(concurrent.max(1)),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
-            max_waiting,
-        }
-    }
-
-    /// Half the cores (at least one), with a queue of 32 per running hash:
-    /// about a second of waiting at most (a hash takes ~33 ms of CPU).
-    pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let concurrent = (cores / 2).max(1);
-        Self::new(concurrent, concurrent * 32)
-    }
-
-    /// Runs the hash when its turn comes, or refuses at once when the queue
-    /// is full.
-    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        use std::sync::atomic::Ordering;
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            tracing::warn!("sign-in queue full: shedding a sign-in");
-            return Err(AppError::Overloaded(1));
-        }
-        let permit = self.running.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|_| AppError::Unavailable)?;
-        cpu(work).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_full_queue_refuses_at_once_and_frees_again() {
-        let gate = std::sync::Arc::new(HashGate::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let g = gate.clone();
-        // One hash runs (blocked until released), one waits, the third is refused.
-        let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
-        while gate.running.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
-        let g = gate.clone();
-        let queued = tokio::spawn(async move { g.run(|| 2).await });
-        while gate.waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
-        assert!(matches!(gate.run(|| 3).await, Err(AppError::Overloaded(1))));
-        release.send(()).unwrap();
-        assert!(running.await.unwrap().unwrap());
-        assert_eq!(queued.await.unwrap().unwrap(), 2);
-        assert_eq!(gate.run(|| 4).await.unwrap(), 4, "free again");
-    }
 }

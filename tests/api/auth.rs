@@ -379,3 +379,104 @@ async fn repeated_failed_sign_ins_are_throttled_per_account() {
     assert_eq!(res.status(), 429);
     assert!(res.text().await.unwrap().contains("try again in"));
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_throttle_and_successes_do_not_count() {
+    let app = spawn_app().await;
+    let attempt = |password: &'static str| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            client
+                .post(url)
+                .json(&json!({"email": "student2@demo.example", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let guesses: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(attempt("not the password")))
+        .collect();
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let mut checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        checked <= 5 && statuses.iter().all(|s| matches!(s, 401 | 429)),
+        "at most 5 of 20 parallel guesses reach the password check: {statuses:?}"
+    );
+    // Refused guesses are not failures; guessing on one at a time, exactly
+    // five ever reach the check.
+    while attempt("not the password").await == 401 {
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "{statuses:?}");
+    assert_eq!(
+        attempt("practicum-demo").await,
+        429,
+        "the account is paused"
+    );
+
+    // 55 good sign-ins from one address (over the per-address limit of 50)
+    // are not failures: the next one still works.
+    for _ in 0..55 {
+        assert_eq!(
+            app.login("student3@demo.example", "practicum-demo")
+                .await
+                .status(),
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn behind_a_named_proxy_each_forwarded_client_is_throttled_on_its_own() {
+    let app = crate::common::spawn_app_with(|raw| {
+        raw.trusted_proxies = Some("127.0.0.1, ::1".into());
+    })
+    .await;
+    let attempt = |email: String, from: &'static str, password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("X-Forwarded-For", format!("192.0.2.1, {from}"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    // 50 failures (different accounts) from one client behind the proxy.
+    for i in 0..50 {
+        let res = attempt(format!("nobody{i}@school.example"), "203.0.113.9", "wrong")
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = attempt(
+        "student1@demo.example".into(),
+        "203.0.113.9",
+        "practicum-demo",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 429, "that client is paused");
+    // Another client behind the same proxy is not.
+    let res = attempt(
+        "student1@demo.example".into(),
+        "203.0.113.10",
+        "practicum-demo",
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200, "the proxy's other clients still sign in");
+    // A relayed request for the metrics is not local, whatever the peer.
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .header("X-Forwarded-For", "127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

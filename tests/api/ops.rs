@@ -31,6 +31,12 @@ async fn metrics_count_requests_in_prometheus_format() {
     for _ in 0..3 {
         app.client.get(app.url("/healthz")).send().await.unwrap();
     }
+    // A path matching no route is counted under one label, not its own.
+    app.client
+        .get(app.url("/no/such/page-7f3a"))
+        .send()
+        .await
+        .unwrap();
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -54,6 +60,7 @@ async fn metrics_count_requests_in_prometheus_format() {
         text.contains("practicum_http_requests_duration_seconds_bucket"),
         "latency histogram present"
     );
+    assert!(!text.contains("page-7f3a") && text.contains("endpoint=\"UNMATCHED\""));
 }
 
 #[tokio::test]

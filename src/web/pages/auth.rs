@@ -140,10 +140,7 @@ async fn login_submit(
         );
     }
     let email = form.email.clone();
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = crate::api::extract::client_of(&req, &state);
     match sessions::login(
         &state,
         LoginInput {
