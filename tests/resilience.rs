@@ -245,14 +245,17 @@ async fn acknowledged_submissions_survive_sigkill() {
     // have been acknowledged, with others in flight.
     let next = Arc::new(AtomicUsize::new(0));
     let acked: Arc<Mutex<Vec<(Job, Value)>>> = Arc::default();
+    // Sent but never answered (cut off by the kill), and never sent at all.
     let unacked: Arc<Mutex<Vec<Job>>> = Arc::default();
+    let unsent: Arc<Mutex<Vec<Job>>> = Arc::default();
     let all = Arc::new(all);
     let mut workers = Vec::new();
     for _ in 0..32 {
-        let (next, acked, unacked, all, tokens, client, base) = (
+        let (next, acked, unacked, unsent, all, tokens, client, base) = (
             next.clone(),
             acked.clone(),
             unacked.clone(),
+            unsent.clone(),
             all.clone(),
             tokens.clone(),
             client.clone(),
@@ -265,6 +268,10 @@ async fn acknowledged_submissions_survive_sigkill() {
                 match submit(&client, &base, &tokens[job.student], job).await {
                     Ok((201, body)) => acked.lock().await.push((job.clone(), body)),
                     Ok((status, body)) => panic!("submission answered {status}: {body}"),
+                    Err(e) if e.is_connect() => {
+                        unsent.lock().await.push(job.clone());
+                        break;
+                    }
                     Err(_) => {
                         // The server died under this request: not acknowledged.
                         unacked.lock().await.push(job.clone());
@@ -289,6 +296,14 @@ async fn acknowledged_submissions_survive_sigkill() {
     }
     let acked = acked.lock().await.clone();
     let unacked = unacked.lock().await.clone();
+    let unsent = unsent.lock().await.clone();
+    assert!(
+        !unacked.is_empty() && acked.len() + unacked.len() < all.len(),
+        "the kill must land mid-stream: {} acknowledged, {} in flight, of {}",
+        acked.len(),
+        unacked.len(),
+        all.len()
+    );
 
     // Restart on the same storage; every acknowledged submission is there,
     // with the claim and score the client was told.
@@ -321,7 +336,7 @@ async fn acknowledged_submissions_survive_sigkill() {
     // with the same key answers either way, and never makes a second claim.
     let mut duplicates = Vec::new();
     let mut committed_unacknowledged = 0;
-    for job in &unacked {
+    for job in unacked.iter().chain(&unsent) {
         let (status, body) = submit(&client, &server.base, &tokens[job.student], job)
             .await
             .unwrap();
@@ -344,10 +359,11 @@ async fn acknowledged_submissions_survive_sigkill() {
     }
     eprintln!(
         "[durability] {backend}: {} submissions acknowledged ({killed_at} when SIGKILL was sent), \
-         {} cut off in flight ({committed_unacknowledged} of them had committed); after restart: \
-         {} lost, {} duplicated on retry",
+         {} cut off in flight and {} never sent; after restart {committed_unacknowledged} of those \
+         had committed; {} lost, {} duplicated on retry",
         acked.len(),
         unacked.len(),
+        unsent.len(),
         lost.len(),
         duplicates.len()
     );
@@ -368,10 +384,14 @@ async fn race(
     copies: usize,
     build: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
 ) -> Vec<(u16, Value)> {
+    // Every copy waits at the barrier, then all go at once.
+    let barrier = Arc::new(tokio::sync::Barrier::new(copies * 2));
     let mut pending = Vec::new();
     for i in 0..copies * 2 {
         let req = build(client, bases[i % 2]);
+        let barrier = barrier.clone();
         pending.push(tokio::spawn(async move {
+            barrier.wait().await;
             common::status_json(req.send().await.unwrap()).await
         }));
     }
@@ -415,6 +435,7 @@ async fn two_instances_on_one_postgresql_neither_duplicate_nor_lose_writes() {
     for s in 0..5 {
         tokens.push(token(&client, bases[s % 2], &student_email(s)).await);
     }
+    let mut claim_ids = Vec::new();
     for job in all.iter().take(20) {
         let t = tokens[job.student].clone();
         let answers = race(&client, bases, 2, |c, base| {
@@ -435,6 +456,7 @@ async fn two_instances_on_one_postgresql_neither_duplicate_nor_lose_writes() {
             "exactly one creates: {answers:?}"
         );
         assert!(ids.iter().all(|id| *id == ids[0]), "one claim: {ids:?}");
+        claim_ids.push(ids[0].as_i64().unwrap());
         let (_, mine) = send(
             &client,
             bases[1],
@@ -560,6 +582,32 @@ async fn two_instances_on_one_postgresql_neither_duplicate_nor_lose_writes() {
     assert_eq!(log["approved_minutes"], approved_minutes, "{log}");
     assert_eq!(log["pending_minutes"], 0, "no decision lost: {log}");
 
+    // Review approvals raced on both instances are all kept.
+    for claim in claim_ids.iter().take(5) {
+        let path = format!("/api/v1/claims/{claim}/review");
+        let answers = race(&client, bases, 2, |c, base| {
+            c.post(format!("{base}{path}"))
+                .bearer_auth(&sup)
+                .json(&json!({"outcome": "approved", "comment": "Raced approval"}))
+        })
+        .await;
+        assert!(answers.iter().all(|(s, _)| *s == 200), "{answers:?}");
+        let (_, stored) = send(
+            &client,
+            bases[0],
+            Method::GET,
+            &format!("/api/v1/claims/{claim}"),
+            &sup,
+            None,
+        )
+        .await;
+        assert_eq!(
+            stored["reviews"].as_array().map(Vec::len),
+            Some(4),
+            "every approval kept: {stored}"
+        );
+    }
+
     // Sign-in failures count across instances.
     for i in 0..5 {
         let res = client
@@ -585,7 +633,8 @@ async fn two_instances_on_one_postgresql_neither_duplicate_nor_lose_writes() {
     eprintln!(
         "[several instances] 2 instances on one PostgreSQL database: {} raced submissions \
          (4 copies each) stored once each; {} raced key edits, one 409 each; {} raced hour \
-         decisions, one winner each, none lost; sign-in throttling shared",
+         decisions, one winner each, none lost; 5 × 4 raced review approvals all kept; sign-in \
+         throttling shared",
         20,
         10,
         entries.len()

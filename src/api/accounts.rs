@@ -47,7 +47,7 @@ async fn list_users(
         (status = 201, description = "Created", body = UserView),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not a program administrator", body = ErrorBody),
+        (status = 403, description = "Not an administrator of that program", body = ErrorBody),
         (status = 409, description = "E-mail taken", body = ErrorBody),
         (status = 422, description = "Invalid value", body = ErrorBody),
         (status = 503, description = "Busy checking passwords; retry after Retry-After seconds", body = ErrorBody),

@@ -549,8 +549,9 @@ pub async fn create_user(state: &AppState, s: &Session, input: UserInput) -> App
     if s.scope.role != Role::ProgramAdmin {
         return Err(AppError::Forbidden);
     }
+    // Another program's accounts are none of the caller's business.
     if !s.scope.administers(input.program_id) {
-        return Err(Invalid::new("program_id", "you do not administer this program").into());
+        return Err(AppError::Forbidden);
     }
     let email = parse_email(&input.email)?;
     let display_name = parse_display_name(&input.display_name)?;
