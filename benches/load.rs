@@ -438,6 +438,10 @@ async fn main() {
     println!(
         "sign-in flood (48 connections): {signed_in} signed in, {shed} shed with 503 + Retry-After, {other} other answers"
     );
+    if other > 0 || signed_in == 0 {
+        eprintln!("the flood got answers other than 200 and 503, or no sign-in got through");
+        std::process::exit(1);
+    }
     let b = base.clone();
     reports.push(
         drive(
