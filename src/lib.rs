@@ -12,6 +12,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod fhir;
+pub mod middleware;
 pub mod practicum;
 pub mod routes;
 pub mod scenarios;

@@ -4,23 +4,20 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::{Compress, DefaultHeaders};
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
-use futures_util::FutureExt;
-use futures_util::future::{Either, ready};
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use crate::api::{self, ApiDoc};
-use crate::auth::client::client_address;
-use crate::auth::metrics::{MetricsRefusal, metrics_access};
 use crate::auth::{JwtKeys, password};
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::middleware;
 use crate::scenarios::library::Library;
 use crate::service::{AppState, demo};
 use crate::store::{self, Pool};
@@ -118,10 +115,7 @@ impl Application {
         };
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
-        let metrics_token = settings
-            .metrics_token
-            .as_ref()
-            .map(|t| Arc::<[u8]>::from(t.expose()));
+        let metrics_token = settings.metrics_token.as_ref().map(|t| t.expose().to_vec());
         let server = run(listener, state, settings.workers, metrics_token)?;
         Ok(Self { port, server, pool })
     }
@@ -167,15 +161,13 @@ fn load_library(dir: &std::path::Path, codes: &crate::codes::CodeSets) -> Librar
     library
 }
 
-/// The longest query string served; longer ones get 414.
-pub const MAX_QUERY_BYTES: usize = 4096;
-
 fn run(
     listener: TcpListener,
     state: AppState,
     workers: usize,
-    metrics_token: Option<Arc<[u8]>>,
+    metrics_token: Option<Vec<u8>>,
 ) -> anyhow::Result<Server> {
+    let metrics_token = web::Data::new(middleware::MetricsToken(metrics_token));
     let spec = web::Data::new(api::health::OpenApiJson(Arc::from(
         openapi().to_pretty_json()?.as_str(),
     )));
@@ -204,17 +196,10 @@ fn run(
                 crate::web::PageError::App(AppError::bad_request(None, format!("the form could not be read: {err}"))).into()
             }))
             .app_data(spec.clone())
+            .app_data(metrics_token.clone())
             .configure(|cfg| crate::routes::register(&mut crate::routes::Router::Serve(cfg)))
             .default_service(web::to(crate::web::not_found))
-            .wrap_fn(|req, srv| {
-                // Query strings are bounded before any route parses one.
-                if req.query_string().len() > MAX_QUERY_BYTES {
-                    let (http, _) = req.into_parts();
-                    let res = HttpResponse::from_error(AppError::QueryTooLong(MAX_QUERY_BYTES));
-                    return Either::Left(ready(Ok(ServiceResponse::new(http, res).map_into_right_body())));
-                }
-                Either::Right(srv.call(req).map(|r| r.map(ServiceResponse::map_into_left_body)))
-            })
+            .wrap(from_fn(middleware::bound_query))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()
@@ -227,52 +212,9 @@ fn run(
                          frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
                     )),
             )
-            .wrap_fn(|req, srv| {
-                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-                let fut = srv.call(req);
-                async move {
-                    let mut res = fut.await?;
-                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id.as_str()).ok()) {
-                        res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
-                    }
-                    Ok(res)
-                }
-            })
+            .wrap(from_fn(middleware::request_id))
             .wrap(metrics.clone())
-            .wrap_fn({
-                let token = metrics_token.clone();
-                let trusted = data.trusted_proxies.clone();
-                move |req, srv| {
-                    // Outside the metrics middleware, which answers the path itself.
-                    if req.path() == crate::routes::METRICS_PATH {
-                        let presented = req
-                            .headers()
-                            .get(header::AUTHORIZATION)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.strip_prefix("Bearer "));
-                        let headers = req.headers();
-                        let relayed = headers.contains_key(header::FORWARDED)
-                            || headers.contains_key("x-forwarded-for");
-                        let client = client_address(
-                            req.peer_addr().map(|a| a.ip()),
-                            headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
-                            &trusted,
-                        );
-                        if let Err(refusal) = metrics_access(client, relayed, token.as_deref(), presented) {
-                            let err = match refusal {
-                                MetricsRefusal::TokenRequired => AppError::Unauthorized(
-                                    "send the metrics token: `Authorization: Bearer <PRACTICUM_METRICS_TOKEN>`".into(),
-                                ),
-                                MetricsRefusal::NotLocal => AppError::Forbidden,
-                            };
-                            let (http, _) = req.into_parts();
-                            let res = HttpResponse::from_error(err);
-                            return Either::Left(ready(Ok(ServiceResponse::new(http, res).map_into_right_body())));
-                        }
-                    }
-                    Either::Right(srv.call(req).map(|r| r.map(ServiceResponse::map_into_left_body)))
-                }
-            })
+            .wrap(from_fn(middleware::guard_metrics))
             .wrap(TracingLogger::default())
     })
     .workers(workers)

@@ -183,7 +183,7 @@ fn add_shared_responses(op: &mut Operation) {
     }
     let too_long = format!(
         "Query string over {} bytes",
-        crate::startup::MAX_QUERY_BYTES
+        crate::middleware::MAX_QUERY_BYTES
     );
     if has_query {
         shared.push(("414", too_long.as_str()));

@@ -150,7 +150,7 @@ async fn login_body_errors_follow_the_contract() {
 async fn long_query_strings_are_refused_before_any_route_reads_them() {
     let app = spawn_app().await;
     let token = app.token("student1@demo.example").await;
-    let limit = practicum::startup::MAX_QUERY_BYTES;
+    let limit = practicum::middleware::MAX_QUERY_BYTES;
     let at_limit = format!("/api/v1/codes/search?q={}", "a".repeat(limit - 2));
     let (status, _) = app.get_json(&at_limit, &token).await;
     assert_ne!(status, 414, "a query of exactly {limit} bytes is read");
