@@ -371,10 +371,14 @@ fn sigterm_drains_in_flight_requests() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Sign-ins are deliberately slow (Argon2id); start several, then SIGTERM.
-    let body = r#"{"email":"student1@demo.example","password":"practicum-demo"}"#;
-    let clients: Vec<_> = (0..6)
-        .map(|_| {
+    // Sign-ins are deliberately slow (Argon2id); start several (different
+    // accounts: one account's attempts in flight count against its limit),
+    // then SIGTERM.
+    let clients: Vec<_> = ["student1", "student2", "student3", "student4", "student5", "supervisor"]
+        .iter()
+        .map(|who| {
+            let body =
+                format!(r#"{{"email":"{who}@demo.example","password":"practicum-demo"}}"#);
             let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
             let req = format!(
                 "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

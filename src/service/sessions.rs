@@ -56,17 +56,20 @@ const BAD_CREDENTIALS: &str = "e-mail or password is incorrect";
 /// and an inactive account give the same answer in about the same time.
 pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResult<LoginOutput> {
     // Throttle first: a refused attempt costs a query, not an Argon2 hash.
-    // The attempt is written down before it is judged, and judged against
-    // every other attempt (failed or still running), so guesses sent in
-    // parallel cannot all pass the check before any of them has failed.
+    // The attempt is written down as in flight before it is judged, and
+    // judged against the failures and every other attempt in flight, so
+    // guesses sent in parallel cannot all pass before any has failed.
     let limits = LoginLimits::default();
     let (account, address) = throttle::subjects(&input.email, client);
     let now = crate::store::now();
     let since = limits.since(now);
     let prune = since - chrono::Duration::seconds(limits.window_secs);
-    let subjects = vec![account.clone(), address.clone()];
+    let flight_since = now - chrono::Duration::seconds(throttle::IN_FLIGHT_SECS);
+    let pending = vec![throttle::in_flight(&account), throttle::in_flight(&address)];
+    let mut subjects = vec![account.clone(), address.clone()];
+    subjects.extend(pending.iter().cloned());
     let (mine, others) = db(state, move |c| {
-        let mine = throttle_store::record(c, &subjects, now, prune)?;
+        let mine = throttle_store::record(c, &pending, now, prune)?;
         let recent = throttle_store::recent(c, &subjects, since)?;
         let others: Vec<_> = recent
             .into_iter()
@@ -83,42 +86,58 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
             .map(|(_, t)| *t)
             .collect()
     };
+    let in_flight = |subject: &str| {
+        times(&throttle::in_flight(subject))
+            .iter()
+            .filter(|t| **t > flight_since)
+            .count()
+    };
     let wait = [
-        throttle::retry_after(
-            &times(&account),
-            limits.per_account,
-            limits.window_secs,
-            now,
-        ),
-        throttle::retry_after(
-            &times(&address),
-            limits.per_address,
-            limits.window_secs,
-            now,
-        ),
+        (&account, limits.per_account),
+        (&address, limits.per_address),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(subject, limit)| {
+        throttle::retry_after(
+            &times(subject),
+            in_flight(subject),
+            limit,
+            limits.window_secs,
+            now,
+        )
+    })
     .max();
-    // Anything but a wrong password takes the attempt back off the record.
-    let forget = |state: &AppState, ids: Vec<i64>| {
+    // The attempt leaves the in-flight list however it ends; a wrong
+    // password is then recorded as a failure.
+    let settle = |state: &AppState, ids: Vec<i64>, failed: bool| {
         let state = state.clone();
+        let subjects = vec![account.clone(), address.clone()];
         async move {
-            if let Err(e) = db(&state, move |c| throttle_store::forget(c, &ids)).await {
-                tracing::error!(error = %e, "sign-in attempt not cleared");
+            let at = crate::store::now();
+            let done = db(&state, move |c| {
+                if failed {
+                    throttle_store::record(c, &subjects, at, prune)?;
+                }
+                throttle_store::forget(c, &ids)
+            })
+            .await;
+            if let Err(e) = done {
+                tracing::error!(error = %e, "sign-in attempt not settled");
             }
         }
     };
     if let Some(secs) = wait {
-        forget(state, mine).await;
+        settle(state, mine, false).await;
         tracing::warn!(client, "sign-in throttled");
         return Err(AppError::TooManyRequests(secs));
     }
     let failed = || AppError::Unauthorized(BAD_CREDENTIALS.into());
     let Ok(email) = parse_email(&input.email) else {
+        settle(state, mine, true).await;
         return Err(failed());
     };
     if input.password.is_empty() || input.password.chars().count() > MAX_PASSWORD_CHARS {
+        settle(state, mine, true).await;
         return Err(failed());
     }
     let checked = async {
@@ -138,13 +157,16 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
     .await;
     let user = match checked {
         Ok((Some(user), true)) if user.active => user,
-        Ok(_) => return Err(failed()),
+        Ok(_) => {
+            settle(state, mine, true).await;
+            return Err(failed());
+        }
         Err(e) => {
-            forget(state, mine).await;
+            settle(state, mine, false).await;
             return Err(e);
         }
     };
-    forget(state, mine).await;
+    settle(state, mine, false).await;
     if !times(&account).is_empty() {
         let account = account.clone();
         db(state, move |c| throttle_store::clear(c, &account)).await?;

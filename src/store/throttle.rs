@@ -19,8 +19,8 @@ pub fn recent(
         .load(c))?)
 }
 
-/// Records an attempt for each subject (kept as a failure unless forgotten)
-/// and drops rows older than `prune_before`. Returns the new rows' ids.
+/// Records a row (a failure, or an attempt in flight) for each subject and
+/// drops rows older than `prune_before`. Returns the new rows' ids.
 pub fn record(
     conn: &mut DbConn,
     subjects: &[String],
@@ -42,7 +42,7 @@ pub fn record(
     })
 }
 
-/// Takes attempts back off the record (they were not failures).
+/// Removes rows by id (attempts no longer in flight).
 pub fn forget(conn: &mut DbConn, ids: &[i64]) -> StoreResult<()> {
     write_tx!(conn, c => {
         diesel::delete(login_failures::table.filter(login_failures::id.eq_any(ids)))
