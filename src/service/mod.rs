@@ -141,6 +141,19 @@ impl HashGate {
         Self::new(concurrent, concurrent * 32)
     }
 
+    /// A place in the queue, or a refusal at once when it is full. Taken
+    /// before any other work a request would waste if it were shed.
+    pub fn admit(&self) -> AppResult<Admission> {
+        let Ok(admitted) = self.admitted.clone().try_acquire_owned() else {
+            tracing::warn!("password-hashing queue full: shedding a request");
+            return Err(AppError::Overloaded(1));
+        };
+        Ok(Admission {
+            _admitted: admitted,
+            running: self.running.clone(),
+        })
+    }
+
     /// Runs the hash when its turn comes, or refuses at once when the queue
     /// is full.
     pub async fn run<T, F>(&self, work: F) -> AppResult<T>
@@ -148,11 +161,24 @@ impl HashGate {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let Ok(_admitted) = self.admitted.clone().try_acquire_owned() else {
-            tracing::warn!("password-hashing queue full: shedding a request");
-            return Err(AppError::Overloaded(1));
-        };
-        // Neither semaphore is ever closed, so acquiring cannot fail.
+        self.admit()?.run(work).await
+    }
+}
+
+/// A caller's place in the [`HashGate`]'s queue; given back when dropped.
+pub struct Admission {
+    _admitted: tokio::sync::OwnedSemaphorePermit,
+    running: Arc<tokio::sync::Semaphore>,
+}
+
+impl Admission {
+    /// Runs the hash when a running place frees up.
+    pub async fn run<T, F>(self, work: F) -> AppResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // The semaphore is never closed, so acquiring cannot fail.
         let running = self.running.clone().acquire_owned().await.ok();
         // The permit moves into the blocking task: it is held while the hash
         // runs even if the request is dropped meanwhile.

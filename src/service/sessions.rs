@@ -65,48 +65,53 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
     let since = limits.since(now);
     let prune = since - chrono::Duration::seconds(limits.window_secs);
     let flight_since = now - chrono::Duration::seconds(throttle::IN_FLIGHT_SECS);
+    // A full hashing queue sheds the attempt before it costs a write.
+    let admission = state.hashing.admit()?;
     let pending = vec![throttle::in_flight(&account), throttle::in_flight(&address)];
     let mut subjects = vec![account.clone(), address.clone()];
     subjects.extend(pending.iter().cloned());
-    let (mine, others) = db(state, move |c| {
-        let mine = throttle_store::record(c, &pending, now, prune)?;
-        let recent = throttle_store::recent(c, &subjects, since)?;
-        let others: Vec<_> = recent
-            .into_iter()
-            .filter(|(id, _, _)| !mine.contains(id))
-            .map(|(_, s, t)| (s, t))
-            .collect();
-        Ok((mine, others))
+    // The wait the recorded rows call for, leaving out this attempt's own.
+    let judge = |rows: &[(i64, String, chrono::NaiveDateTime)], mine: &[i64]| {
+        let times = |subject: &str| -> Vec<chrono::NaiveDateTime> {
+            rows.iter()
+                .filter(|(id, s, _)| s == subject && !mine.contains(id))
+                .map(|(_, _, t)| *t)
+                .collect()
+        };
+        [
+            (&account, limits.per_account),
+            (&address, limits.per_address),
+        ]
+        .into_iter()
+        .filter_map(|(subject, limit)| {
+            let in_flight = times(&throttle::in_flight(subject))
+                .iter()
+                .filter(|t| **t > flight_since)
+                .count();
+            throttle::retry_after(&times(subject), in_flight, limit, limits.window_secs, now)
+        })
+        .max()
+    };
+    // A read first: an attempt already over the limit is refused without
+    // writing anything (the usual case in a guessing flood).
+    let read_subjects = subjects.clone();
+    let before = db(state, move |c| {
+        throttle_store::recent(c, &read_subjects, since)
     })
     .await?;
-    let times = |subject: &str| -> Vec<chrono::NaiveDateTime> {
-        others
-            .iter()
-            .filter(|(s, _)| s == subject)
-            .map(|(_, t)| *t)
-            .collect()
-    };
-    let in_flight = |subject: &str| {
-        times(&throttle::in_flight(subject))
-            .iter()
-            .filter(|t| **t > flight_since)
-            .count()
-    };
-    let wait = [
-        (&account, limits.per_account),
-        (&address, limits.per_address),
-    ]
-    .into_iter()
-    .filter_map(|(subject, limit)| {
-        throttle::retry_after(
-            &times(subject),
-            in_flight(subject),
-            limit,
-            limits.window_secs,
-            now,
-        )
-    })
-    .max();
+    let mut wait = judge(&before, &[]);
+    let mut mine = Vec::new();
+    let mut had_failures = false;
+    if wait.is_none() {
+        let (ids, rows) = db(state, move |c| {
+            let ids = throttle_store::record(c, &pending, now, prune)?;
+            Ok((ids, throttle_store::recent(c, &subjects, since)?))
+        })
+        .await?;
+        wait = judge(&rows, &ids);
+        had_failures = rows.iter().any(|(_, s, _)| *s == account);
+        mine = ids;
+    }
     // The attempt leaves the in-flight list however it ends; a wrong
     // password is then recorded as a failure.
     let settle = |state: &AppState, ids: Vec<i64>, failed: bool| {
@@ -127,7 +132,9 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
         }
     };
     if let Some(secs) = wait {
-        settle(state, mine, false).await;
+        if !mine.is_empty() {
+            settle(state, mine, false).await;
+        }
         tracing::warn!(client, "sign-in throttled");
         return Err(AppError::TooManyRequests(secs));
     }
@@ -148,8 +155,7 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| state.decoy_hash.to_string());
         let password = input.password;
-        let ok = state
-            .hashing
+        let ok = admission
             .run(move || password::verify(&password, &stored_hash))
             .await?;
         Ok::<_, AppError>((found, ok))
@@ -167,7 +173,7 @@ pub async fn login(state: &AppState, input: LoginInput, client: &str) -> AppResu
         }
     };
     settle(state, mine, false).await;
-    if !times(&account).is_empty() {
+    if had_failures {
         let account = account.clone();
         db(state, move |c| throttle_store::clear(c, &account)).await?;
     }
