@@ -82,20 +82,11 @@ pub fn table() -> Vec<RouteInfo> {
         path: METRICS_PATH.to_owned(),
     });
     for (path, item) in crate::startup::openapi().paths.paths {
-        let operations = [
-            (Method::GET, item.get.is_some()),
-            (Method::POST, item.post.is_some()),
-            (Method::PUT, item.put.is_some()),
-            (Method::PATCH, item.patch.is_some()),
-            (Method::DELETE, item.delete.is_some()),
-        ];
-        for (method, present) in operations {
-            if present {
-                list.push(RouteInfo {
-                    method,
-                    path: path.clone(),
-                });
-            }
+        for method in crate::api::documented_methods(&item) {
+            list.push(RouteInfo {
+                method,
+                path: path.clone(),
+            });
         }
     }
     list

@@ -142,14 +142,7 @@ async fn key_claim(client: &reqwest::Client, base: &str, sup: &str, enc: i64) ->
         None,
     )
     .await;
-    let k = &keys.as_array().unwrap().last().unwrap()["key"];
-    let lines: Vec<Value> = k["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"], "pos": l["pos"]}))
-        .collect();
-    json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines})
+    common::claim_of_newest_key(&keys)
 }
 
 /// One submission to make: a student, an encounter, the claim and its key.
@@ -474,17 +467,12 @@ async fn two_instances_on_one_postgresql_neither_duplicate_nor_lose_writes() {
     for job in all.iter().take(10) {
         let path = format!("/api/v1/encounters/{}/keys", job.encounter);
         let (_, keys) = send(&client, bases[0], Method::GET, &path, &sup, None).await;
-        let newest = keys.as_array().unwrap().last().unwrap().clone();
-        let base_version = newest["version"].as_i64().unwrap();
-        let k = &newest["key"];
-        let edit = json!({
-            "base_version": base_version,
-            "note": "Raced edit",
-            "diagnoses": k["diagnoses"].as_array().unwrap().iter().map(|c| json!({"code": c})).collect::<Vec<_>>(),
-            "lines": k["lines"].as_array().unwrap().iter()
-                .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]}))
-                .collect::<Vec<_>>(),
-        });
+        let base_version = keys.as_array().unwrap().last().unwrap()["version"]
+            .as_i64()
+            .unwrap();
+        let mut edit = common::edit_of_newest_key(&keys);
+        edit["base_version"] = json!(base_version);
+        edit["note"] = json!("Raced edit");
         let answers = race(&client, bases, 1, |c, base| {
             c.post(format!("{base}{path}"))
                 .bearer_auth(&sup)

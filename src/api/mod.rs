@@ -144,6 +144,20 @@ impl<T> OpenApiFactory for Shared<T> {
 /// Request bodies that must name at least one field.
 const NON_EMPTY: &[&str] = &["UserPatch"];
 
+/// The methods a document path has an operation for.
+pub fn documented_methods(item: &PathItem) -> Vec<Method> {
+    [
+        (Method::GET, &item.get),
+        (Method::PUT, &item.put),
+        (Method::POST, &item.post),
+        (Method::DELETE, &item.delete),
+        (Method::PATCH, &item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.is_some().then_some(m))
+    .collect()
+}
+
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
@@ -233,17 +247,7 @@ fn table() -> &'static Table {
                     .split('/')
                     .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
                     .collect();
-                let methods = [
-                    (Method::GET, item.get.is_some()),
-                    (Method::PUT, item.put.is_some()),
-                    (Method::POST, item.post.is_some()),
-                    (Method::DELETE, item.delete.is_some()),
-                    (Method::PATCH, item.patch.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(m, present)| present.then_some(m))
-                .collect();
-                (segments, methods)
+                (segments, documented_methods(item))
             })
             .collect()
     })

@@ -194,12 +194,19 @@ impl Admission {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_full_hash_queue_refuses_at_once_and_frees_again() {
+    type Task<T> = tokio::task::JoinHandle<AppResult<T>>;
+
+    /// A gate of one running place and one queued: a hash runs (blocked
+    /// until `release` is sent to) and another caller waits behind it.
+    async fn full_gate() -> (
+        Arc<HashGate>,
+        std::sync::mpsc::Sender<()>,
+        Task<bool>,
+        Task<i32>,
+    ) {
         let gate = Arc::new(HashGate::new(1, 1));
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let g = gate.clone();
-        // One hash runs (blocked until released), one waits, the third is refused.
         let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
         while gate.running.available_permits() > 0 {
             tokio::task::yield_now().await;
@@ -209,6 +216,12 @@ mod tests {
         while gate.admitted.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
+        (gate, release, running, queued)
+    }
+
+    #[tokio::test]
+    async fn a_full_hash_queue_refuses_at_once_and_frees_again() {
+        let (gate, release, running, queued) = full_gate().await;
         assert!(matches!(gate.run(|| 3).await, Err(AppError::Overloaded(1))));
         release.send(()).unwrap();
         assert!(running.await.unwrap().unwrap());
@@ -218,19 +231,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_dropped_caller_gives_its_place_back() {
-        let gate = Arc::new(HashGate::new(1, 1));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let g = gate.clone();
-        let running = tokio::spawn(async move { g.run(move || hold.recv().is_ok()).await });
-        while gate.running.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
-        // A queued caller goes away (its request was dropped).
-        let g = gate.clone();
-        let queued = tokio::spawn(async move { g.run(|| 2).await });
-        while gate.admitted.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
+        let (gate, release, running, queued) = full_gate().await;
+        // The queued caller goes away (its request was dropped).
         queued.abort();
         let _ = queued.await;
         assert_eq!(gate.admitted.available_permits(), 1, "its place is free");

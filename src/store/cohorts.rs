@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{cohorts, enrolments, users};
-use super::users::UserRow;
+use super::users::{UserRow, insert_user};
 use super::{DbConn, StoreResult, now, with_conn, write_tx};
 
 /// A stored cohort.
@@ -157,20 +157,7 @@ pub fn import_roster(
     write_tx!(conn, c => {
         let mut created = Vec::with_capacity(new_students.len());
         for new in new_students {
-            let row: UserRow = diesel::insert_into(users::table)
-                .values((
-                    users::email.eq(&new.email),
-                    users::display_name.eq(&new.display_name),
-                    users::role.eq(&new.role),
-                    users::credential.eq(&new.credential),
-                    users::program_id.eq(new.program_id),
-                    users::password_hash.eq(&new.password_hash),
-                    users::active.eq(true),
-                    users::created_at.eq(at),
-                    users::updated_at.eq(at),
-                ))
-                .returning(UserRow::as_returning())
-                .get_result(c)?;
+            let row = insert_user!(c, new, at)?;
             created.push(row);
         }
         for user_id in created.iter().map(|u| u.id).chain(existing.iter().copied()) {

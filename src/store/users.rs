@@ -75,23 +75,32 @@ pub fn find(conn: &mut DbConn, id: i64) -> StoreResult<UserRow> {
 }
 
 /// Creates an account; a program admin also becomes an admin of their program.
+/// Inserts an active account row from a [`NewUser`]; a macro so the one
+/// body compiles for both backends inside `write_tx!`.
+macro_rules! insert_user {
+    ($c:expr, $new:expr, $at:expr) => {
+        diesel::insert_into(users::table)
+            .values((
+                users::email.eq(&$new.email),
+                users::display_name.eq(&$new.display_name),
+                users::role.eq(&$new.role),
+                users::credential.eq(&$new.credential),
+                users::program_id.eq($new.program_id),
+                users::password_hash.eq(&$new.password_hash),
+                users::active.eq(true),
+                users::created_at.eq($at),
+                users::updated_at.eq($at),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result::<UserRow>($c)
+    };
+}
+pub(crate) use insert_user;
+
 pub fn insert(conn: &mut DbConn, new: NewUser) -> StoreResult<UserRow> {
     let at = now();
     write_tx!(conn, c => {
-        let row: UserRow = diesel::insert_into(users::table)
-            .values((
-                users::email.eq(&new.email),
-                users::display_name.eq(&new.display_name),
-                users::role.eq(&new.role),
-                users::credential.eq(&new.credential),
-                users::program_id.eq(new.program_id),
-                users::password_hash.eq(&new.password_hash),
-                users::active.eq(true),
-                users::created_at.eq(at),
-                users::updated_at.eq(at),
-            ))
-            .returning(UserRow::as_returning())
-            .get_result(c)?;
+        let row = insert_user!(c, new, at)?;
         if row.role == "program_admin" {
             diesel::insert_into(program_admins::table)
                 .values((program_admins::program_id.eq(row.program_id), program_admins::user_id.eq(row.id)))

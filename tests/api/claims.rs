@@ -91,14 +91,7 @@ pub(crate) async fn key_claim(
     let (_, keys) = app
         .get_json(&format!("/api/v1/encounters/{enc_id}/keys"), sup)
         .await;
-    let k = &keys.as_array().unwrap().last().unwrap()["key"];
-    let lines: Vec<serde_json::Value> = k["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"], "pos": l["pos"]}))
-        .collect();
-    json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines})
+    crate::common::claim_of_newest_key(&keys)
 }
 
 pub(crate) async fn submit(

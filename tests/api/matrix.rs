@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::claims::{key_claim, submit};
 use crate::common::{TestApp, spawn_app};
-use crate::pages::hidden;
+use crate::pages::{hidden, sign_in_with};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Who {
@@ -255,40 +255,23 @@ async fn page_client(app: &TestApp, who: Who) -> (reqwest::Client, String) {
         .cookie_store(true)
         .build()
         .unwrap();
-    let login = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let Some(address) = email(who) else {
-        let csrf = hidden(&login, "csrf_token");
-        return (client, csrf);
+    // The session's CSRF token: the sign-in form's for anonymous callers.
+    let page = if let Some(address) = email(who) {
+        let res = sign_in_with(app, &client, address).await;
+        assert_eq!(res.status(), 303, "page sign-in as {address}");
+        "/account"
+    } else {
+        "/login"
     };
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("email", address),
-            ("password", "practicum-demo"),
-            ("csrf_token", &hidden(&login, "csrf_token")),
-            ("next", "/dashboard"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "page sign-in as {address}");
-    let account = client
-        .get(app.url("/account"))
+    let html = client
+        .get(app.url(page))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    let csrf = hidden(&account, "csrf_token");
-    (client, csrf)
+    (client, hidden(&html, "csrf_token"))
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -405,14 +388,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (_, keys2) = app
         .get_json(&format!("/api/v1/encounters/{e2}/keys"), &sup)
         .await;
-    let newest = &keys2.as_array().unwrap().last().unwrap()["key"];
-    let key_input = json!({
-        "diagnoses": newest["diagnoses"].as_array().unwrap().iter()
-            .map(|c| json!({"code": c})).collect::<Vec<_>>(),
-        "lines": newest["lines"].as_array().unwrap().iter()
-            .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]}))
-            .collect::<Vec<_>>(),
-    });
+    let key_input = crate::common::edit_of_newest_key(&keys2);
     // Each student has a draft, so reading it answers 200 to its owner.
     for who in [StudentA, StudentB] {
         let (status, draft) = app

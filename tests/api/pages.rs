@@ -14,8 +14,16 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 /// Signs in through the login form; the client keeps the session cookie.
 pub async fn sign_in_page(app: &TestApp, email: &str) -> reqwest::Response {
-    let form = app
-        .client
+    sign_in_with(app, &app.client, email).await
+}
+
+/// Signs in through the login form with a client of one's own.
+pub async fn sign_in_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+) -> reqwest::Response {
+    let form = client
         .get(app.url("/login"))
         .send()
         .await
@@ -24,7 +32,7 @@ pub async fn sign_in_page(app: &TestApp, email: &str) -> reqwest::Response {
         .await
         .unwrap();
     let csrf = hidden(&form, "csrf_token");
-    app.client
+    client
         .post(app.url("/login"))
         .form(&[
             ("email", email),

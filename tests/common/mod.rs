@@ -312,6 +312,39 @@ pub fn settings_for(app: &TestApp) -> RawSettings {
     app.settings.clone()
 }
 
+/// The claim that the newest version in a `GET …/keys` answer describes.
+pub fn claim_of_newest_key(keys: &Value) -> Value {
+    let k = &keys
+        .as_array()
+        .expect("key versions")
+        .last()
+        .expect("a key")["key"];
+    let lines: Vec<Value> = k["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"], "pos": l["pos"]}))
+        .collect();
+    json!({"date_of_service": k["date_of_service"], "patient": k["patient"], "diagnoses": k["diagnoses"], "lines": lines})
+}
+
+/// The newest key in a `GET …/keys` answer as the body of a key edit (the
+/// caller adds `base_version` and a note).
+pub fn edit_of_newest_key(keys: &Value) -> Value {
+    let k = &keys
+        .as_array()
+        .expect("key versions")
+        .last()
+        .expect("a key")["key"];
+    json!({
+        "diagnoses": k["diagnoses"].as_array().expect("diagnoses").iter()
+            .map(|c| json!({"code": c})).collect::<Vec<_>>(),
+        "lines": k["lines"].as_array().expect("lines").iter()
+            .map(|l| json!({"code": l["code"], "modifiers": l["modifiers"], "units": l["units"], "pointers": l["pointers"]}))
+            .collect::<Vec<_>>(),
+    })
+}
+
 /// Status and JSON body (Null when the body is not JSON).
 pub async fn status_json(res: reqwest::Response) -> (u16, Value) {
     let status = res.status().as_u16();
